@@ -1,0 +1,148 @@
+"""The `todo` command line: global options, error handling at the boundary, sub-commands.
+
+Command modules import services lazily inside each command, so `todo --help` and
+`todo --version` never load SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from todo_cli import __version__, render
+from todo_cli.errors import TodoError
+
+if TYPE_CHECKING:
+    from todo_cli.services.runtime import Runtime
+
+
+class _Invocation:
+    """What the boundary needs to know about the command being run."""
+
+    verbose = False
+    runtime: Runtime | None = None
+
+
+def _scrub(text: str) -> str:
+    from todo_cli.config import mask_url
+
+    rt = _Invocation.runtime
+    password = rt.resolved_password() if rt is not None else None
+    if password:
+        text = text.replace(password, "***")
+    return mask_url(text)
+
+
+class TodoGroup(TyperGroup):
+    """Turns every error into one `error: ...` line and the exit code from CLI.md."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        _Invocation.verbose = False
+        _Invocation.runtime = None
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.TyperException as e:  # bad usage: unknown flag, bad choice, missing arg
+            ctx = getattr(e, "ctx", None)
+            if type(e).__name__ == "NoArgsIsHelpError" and ctx is not None:
+                # `todo` or `todo db` alone. Typer's rich help prints itself and returns "".
+                text = ctx.get_help()
+                if text:
+                    sys.stdout.write(text + "\n")
+            else:
+                hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+                render.error(e.format_message() + hint)
+            rv = e.exit_code
+        except typer.Abort:
+            render.error("aborted")
+            rv = 130
+        except TodoError as e:
+            if _Invocation.verbose:
+                traceback.print_exc()
+            render.error(_scrub(e.message))
+            rv = e.exit_code
+        except KeyboardInterrupt:
+            render.error("interrupted")
+            rv = 130
+        except Exception as e:
+            if _Invocation.verbose:
+                traceback.print_exc()
+            render.error(_scrub(f"unexpected {type(e).__name__}: {e} (--verbose shows more)"))
+            rv = 1
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+app = typer.Typer(
+    cls=TodoGroup,
+    name="todo",
+    help=(
+        "A todo list and chat log in your terminal, on a local SQLite file or Neon PostgreSQL.\n\n"
+        'Example: todo add "buy milk" --due tomorrow -t home'
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"todo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="Database URL (postgresql://... or sqlite:///file.db). "
+            "Default: $DATABASE_URL, then DATABASE_URL in ./.env, then the local SQLite file.",
+            show_default=False,
+        ),
+    ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user", help="Act as this user (id or email).", envvar="TODO_USER", show_default=False
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show tracebacks and SQL on errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Global options apply to every command."""
+    from todo_cli.services.runtime import Runtime
+
+    _Invocation.verbose = verbose
+    runtime = Runtime(database_url, user)
+    _Invocation.runtime = ctx.obj = runtime
+    ctx.call_on_close(runtime.close)
+
+
+def _register() -> None:
+    from todo_cli.cli import db_cmds
+
+    app.add_typer(db_cmds.app, name="db")
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

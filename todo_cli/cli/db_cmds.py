@@ -1,0 +1,118 @@
+"""`todo db ...`: schema migrations and database administration."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from todo_cli import render
+from todo_cli.services.runtime import Runtime
+
+app = typer.Typer(help="Migrate and inspect the database schema.", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+SqlOpt = Annotated[
+    bool, typer.Option("--sql", help="Print the SQL instead of running it (nothing is touched).")
+]
+
+
+def _rev(value: str | None) -> str:
+    return value or "(none)"
+
+
+@app.command()
+def migrate(
+    ctx: typer.Context,
+    revision: Annotated[
+        str, typer.Option("--revision", "-r", help="Target revision.", show_default=True)
+    ] = "head",
+    sql: SqlOpt = False,
+) -> None:
+    """Upgrade the schema to the latest revision (or --revision). Safe to run again.
+
+    On Neon this uses DATABASE_URL_DIRECT, or the direct host derived from a -pooler URL.
+
+    Example: DATABASE_URL=postgresql://... todo db migrate
+    """
+    from todo_cli.services import migrations
+
+    rt: Runtime = ctx.obj
+    target = rt.admin_target()
+    if sql:
+        render.message(migrations.sql_script(target, revision, upgrade=True).rstrip())
+        return
+    result = migrations.migrate(target, revision)
+    if result.changed:
+        render.message(f"migrated {target.display}: {_rev(result.before)} -> {_rev(result.after)}")
+    elif result.after == result.head:
+        render.message(f"already at head ({result.head}); nothing to do")
+    else:
+        render.message(f"already at {_rev(result.after)}; nothing to do")
+
+
+@app.command()
+def downgrade(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target revision; `base` removes all tables.")],
+    sql: SqlOpt = False,
+) -> None:
+    """Downgrade the schema to REVISION (use `base` to drop everything todo created).
+
+    Example: todo db downgrade base
+    """
+    from todo_cli.services import migrations
+
+    rt: Runtime = ctx.obj
+    target = rt.admin_target()
+    if sql:
+        render.message(migrations.sql_script(target, revision, upgrade=False).rstrip())
+        return
+    result = migrations.downgrade(target, revision)
+    if result.changed:
+        render.message(
+            f"downgraded {target.display}: {_rev(result.before)} -> {_rev(result.after)}"
+        )
+    else:
+        render.message(f"already at {_rev(result.after)}; nothing to do")
+
+
+@app.command()
+def current(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Show the schema revision of the database and the one this version of todo expects.
+
+    Example: todo db current
+    """
+    from todo_cli.services import migrations
+
+    rt: Runtime = ctx.obj
+    target = rt.admin_target()
+    result = migrations.current(target)
+    if json:
+        render.print_json(
+            {"database": target.display, "current": result.after, "head": result.head}
+        )
+        return
+    if result.after == result.head:
+        render.message(f"{result.head} (head)")
+    else:
+        render.message(f"{_rev(result.after)} (head is {result.head}; run: todo db migrate)")
+
+
+@app.command()
+def history(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """List every schema revision, newest first, marking the current one.
+
+    Example: todo db history
+    """
+    from todo_cli.services import migrations
+
+    rt: Runtime = ctx.obj
+    revisions = migrations.history(rt.admin_target())
+    if json:
+        render.print_json([r.__dict__ for r in revisions])
+        return
+    for r in revisions:
+        marks = [m for m, on in (("head", r.is_head), ("current", r.is_current)) if on]
+        suffix = f" ({', '.join(marks)})" if marks else ""
+        render.message(f"{_rev(r.down_revision)} -> {r.revision}{suffix}, {r.message}")

@@ -1,0 +1,170 @@
+"""The tables. Only migrations create them; `SCHEMA_HEAD` names the revision this code expects.
+
+Every row belongs to a user, and every query filters by `user_id` first, so the composite
+indexes below all start with it. Validation of user input happens in `schemas.py`; a
+`table=True` model does not validate, so the database CHECK constraints back the same rules.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, text
+from sqlmodel import Field, SQLModel
+
+from todo_cli.types import UTCDateTime, utcnow
+
+# Bump this together with a new file in migrations/versions/ (a test checks they agree).
+SCHEMA_HEAD = "0001"
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 1000
+TAG_MAX = 64
+ROLES = ("user", "assistant", "system")
+PRIORITIES = {"low": 1, "medium": 2, "high": 3}
+
+# Deterministic constraint names, so that migrations can refer to them on both backends
+# (SQLite batch mode needs names to drop or alter a constraint).
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _user_fk() -> Column[str]:
+    return Column(String(64), ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+
+
+def _timestamp(*, nullable: bool = False, onupdate: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, onupdate=utcnow if onupdate else None)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("length(id) BETWEEN 1 AND 64", name="id_length"),
+        CheckConstraint("email = lower(email)", name="email_lower"),
+    )
+
+    id: str = Field(sa_column=Column(String(64), primary_key=True))
+    email: str = Field(sa_column=Column(String(320), nullable=False, unique=True))
+    name: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint(f"length(title) BETWEEN 1 AND {TITLE_MAX}", name="title_length"),
+        CheckConstraint(
+            f"description IS NULL OR length(description) <= {DESCRIPTION_MAX}",
+            name="description_length",
+        ),
+        CheckConstraint("priority IS NULL OR priority IN (1, 2, 3)", name="priority_range"),
+        # The list query: one user's live tasks by status, newest first, paged.
+        Index(
+            "ix_tasks_user_live_created",
+            "user_id",
+            "completed",
+            "created_at",
+            "id",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        # --overdue and --sort due.
+        Index(
+            "ix_tasks_user_live_due",
+            "user_id",
+            "due",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
+        # The trash and purge --older-than.
+        Index(
+            "ix_tasks_user_deleted",
+            "user_id",
+            "deleted_at",
+            sqlite_where=text("deleted_at IS NOT NULL"),
+            postgresql_where=text("deleted_at IS NOT NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    user_id: str = Field(sa_column=_user_fk())
+    title: str = Field(sa_column=Column(String(TITLE_MAX), nullable=False))
+    description: str | None = Field(
+        default=None, sa_column=Column(String(DESCRIPTION_MAX), nullable=True)
+    )
+    completed: bool = Field(default=False, nullable=False)
+    priority: int | None = Field(default=None, nullable=True)
+    due: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(onupdate=True))
+    completed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    deleted_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class TaskTag(SQLModel, table=True):
+    """One tag on one task. `user_id` is repeated here so `--tag` filters by index per user."""
+
+    __tablename__ = "task_tags"
+    __table_args__ = (
+        CheckConstraint(f"length(tag) BETWEEN 1 AND {TAG_MAX}", name="tag_length"),
+        Index("ix_task_tags_user_tag", "user_id", "tag", "task_id"),
+    )
+
+    task_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    tag: str = Field(sa_column=Column(String(TAG_MAX), primary_key=True))
+    user_id: str = Field(sa_column=_user_fk())
+
+
+class Conversation(SQLModel, table=True):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        CheckConstraint(
+            f"title IS NULL OR length(title) BETWEEN 1 AND {TITLE_MAX}", name="title_length"
+        ),
+        CheckConstraint("message_count >= 0", name="message_count_positive"),
+        # `chat list`: by last activity, newest first.
+        Index("ix_conversations_user_updated", "user_id", "updated_at", "id"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    user_id: str = Field(sa_column=_user_fk())
+    title: str | None = Field(default=None, sa_column=Column(String(TITLE_MAX), nullable=True))
+    # Kept in step by the chat service in the same transaction as each insert or delete,
+    # so that `chat list` never counts messages per row.
+    message_count: int = Field(
+        default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+
+
+class Message(SQLModel, table=True):
+    __tablename__ = "messages"
+    __table_args__ = (
+        CheckConstraint("role IN ('user', 'assistant', 'system')", name="role_valid"),
+        CheckConstraint("length(content) >= 1", name="content_not_empty"),
+        # `chat show`: one conversation's messages, oldest first, paged.
+        Index("ix_messages_conversation_created", "conversation_id", "created_at", "id"),
+        Index("ix_messages_user_created", "user_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    conversation_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    user_id: str = Field(sa_column=_user_fk())
+    role: str = Field(sa_column=Column(String(16), nullable=False))
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
