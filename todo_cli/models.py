@@ -117,9 +117,7 @@ class TaskTag(SQLModel, table=True):
     )
 
     task_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(Integer, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
     )
     tag: str = Field(sa_column=Column(String(TAG_MAX), primary_key=True))
     user_id: str = Field(sa_column=_user_fk())

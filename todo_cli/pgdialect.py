@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.dialects import registry
 from sqlalchemy.dialects.postgresql.psycopg2 import PGDialect_psycopg2
+from sqlalchemy.engine.interfaces import IsolationLevel
 
 DRIVERNAME = "postgresql+todo_psycopg2"
 
@@ -23,7 +24,7 @@ class FastPGDialect(PGDialect_psycopg2):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("use_native_hstore", False)
-        super().__init__(**kwargs)
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]
 
     def _get_server_version_info(self, connection: Any) -> tuple[int, ...]:
         # libpq encodes 15.4 as 150004 and 9.6.3 as 90603.
@@ -35,7 +36,7 @@ class FastPGDialect(PGDialect_psycopg2):
     def _get_default_schema_name(self, connection: Any) -> str:
         return "public"
 
-    def get_default_isolation_level(self, dbapi_conn: Any) -> str:
+    def get_default_isolation_level(self, dbapi_conn: Any) -> IsolationLevel:
         return "READ COMMITTED"
 
     def _set_backslash_escapes(self, connection: Any) -> None:

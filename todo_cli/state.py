@@ -9,6 +9,7 @@ that reads it must treat it as a hint and drop it when the database proves it wr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -62,10 +63,8 @@ def cache_set(key: str, **values: Any) -> None:
     if all(data.get(k) == v for k, v in values.items()):
         return
     data.update(values)
-    try:
+    with contextlib.suppress(OSError):
         _write(path, data)
-    except OSError:
-        pass
 
 
 def cache_clear(key: str) -> None:

@@ -120,7 +120,9 @@ class Runtime:
         if getattr(orig, "pgcode", None) in _SCHEMA_SQLSTATES:
             return True
         msg = str(orig)
-        return self.target.backend == "sqlite" and ("no such table" in msg or "no such column" in msg)
+        return self.target.backend == "sqlite" and (
+            "no such table" in msg or "no such column" in msg
+        )
 
 
 def read_revision(conn: Connection) -> str | None:

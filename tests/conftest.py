@@ -1,0 +1,104 @@
+"""Fixtures: a fresh SQLite file per test, and a fresh PostgreSQL database per test when
+TODO_TEST_DATABASE_URL points at a server (the fixture creates and drops it).
+
+The schema always comes from running the migrations, never from `create_all`.
+Set TODO_TEST_NO_SKIP=1 (as .ci/run does) to turn every skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+PG_ENV = "TODO_TEST_DATABASE_URL"
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test gets its own data dir and cwd, and no database settings leak in."""
+    home = tmp_path / "home"
+    home.mkdir()
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.setenv("TODO_HOME", str(home))
+    for var in ("DATABASE_URL", "DATABASE_URL_DIRECT", "TODO_USER", "TODO_SLOW_MS"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(work)
+    import todo_cli.config as config
+
+    monkeypatch.setattr(config, "_dotenv_loaded", False)
+    yield
+
+
+def _pg_admin_url() -> str:
+    url = os.environ.get(PG_ENV)
+    if not url:
+        pytest.skip(
+            f"PostgreSQL tests need {PG_ENV} (e.g. postgresql://postgres@127.0.0.1/postgres)"
+        )
+    return url
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database for this test; dropped afterwards."""
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    from todo_cli.config import parse_url
+
+    admin = parse_url(_pg_admin_url())
+    name = f"todo_test_{uuid.uuid4().hex[:12]}"
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        yield make_url(dsn).set(database=name).render_as_string(hide_password=False)
+        with conn.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(request: pytest.FixtureRequest) -> str:
+    """An empty database URL, once per backend."""
+    name = "pg_url" if request.param == "postgresql" else "sqlite_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+@pytest.fixture
+def db_url(empty_url: str) -> str:
+    """A database URL migrated to head, once per backend."""
+    from todo_cli.config import DatabaseTarget, parse_url
+    from todo_cli.services import migrations
+
+    migrations.migrate(DatabaseTarget(parse_url(empty_url), embedded=False))
+    return empty_url
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if (
+        os.environ.get("TODO_TEST_NO_SKIP") == "1"
+        and report.skipped
+        and not hasattr(report, "wasxfail")
+    ):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"skipped, but TODO_TEST_NO_SKIP=1 forbids skips: {reason}"

@@ -1,0 +1,101 @@
+"""The root command, the boundary's error handling, and `todo db ...`, in-process and real."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.helpers import cli, proc
+from todo_cli import __version__
+from todo_cli.models import SCHEMA_HEAD
+
+
+def test_version_in_process_and_as_module() -> None:
+    assert cli("--version").stdout == f"todo {__version__}\n"
+    real = proc("--version")
+    assert (real.exit_code, real.stdout) == (0, f"todo {__version__}\n")
+
+
+def test_help_has_an_example() -> None:
+    out = cli("--help").stdout
+    assert "Example: todo add" in out
+    for sub in (["db", "migrate"], ["db", "downgrade"], ["db", "current"], ["db", "history"]):
+        assert "Example:" in cli(*sub, "--help").stdout
+
+
+def test_unknown_flag_is_one_line_exit_2() -> None:
+    r = cli("--bogus")
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert re.fullmatch(r"error: No such option: --bogus.*\n", r.stderr)
+
+
+def test_bad_url_is_exit_2_with_password_masked() -> None:
+    r = proc("--database-url", "mysql://me:hunter2@db/x", "db", "current")
+    assert r.exit_code == 2
+    assert r.stderr == (
+        "error: unsupported database URL 'mysql://me:***@db/x': "
+        "use postgresql://... or sqlite:///path/to/file.db\n"
+    )
+    assert "hunter2" not in r.stdout + r.stderr
+
+
+def test_unreachable_database_is_exit_1_no_traceback() -> None:
+    r = proc("--database-url", "postgresql://me:hunter2@127.0.0.1:1/x", "db", "current")
+    assert r.exit_code == 1
+    assert r.stderr.startswith("error: cannot reach database postgresql+psycopg2://me:***@")
+    assert r.stderr.count("\n") == 1
+    assert "Traceback" not in r.stderr and "hunter2" not in r.stderr
+
+
+def test_verbose_adds_a_traceback() -> None:
+    r = cli("--verbose", "--database-url", "postgresql://me:hunter2@127.0.0.1:1/x", "db", "current")
+    assert r.exit_code == 1
+    assert "Traceback" in r.stderr
+    assert r.stderr.rstrip().splitlines()[-1].startswith("error: cannot reach database")
+
+
+def test_migrate_is_idempotent_and_downgrade_removes(empty_url: str) -> None:
+    first = cli("--database-url", empty_url, "db", "migrate")
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.endswith(f": (none) -> {SCHEMA_HEAD}\n")
+    second = cli("--database-url", empty_url, "db", "migrate")
+    assert (second.exit_code, second.stdout) == (
+        0,
+        f"already at head ({SCHEMA_HEAD}); nothing to do\n",
+    )
+    assert cli("--database-url", empty_url, "db", "current").stdout == f"{SCHEMA_HEAD} (head)\n"
+    down = cli("--database-url", empty_url, "db", "downgrade", "base")
+    assert down.exit_code == 0 and down.stdout.endswith(f": {SCHEMA_HEAD} -> (none)\n")
+    assert "run: todo db migrate" in cli("--database-url", empty_url, "db", "current").stdout
+
+
+def test_migrate_as_a_real_process(empty_url: str) -> None:
+    r = proc("db", "migrate", env={"DATABASE_URL": empty_url})
+    assert r.exit_code == 0, r.stderr
+    r = proc("db", "current", "--json", env={"DATABASE_URL": empty_url})
+    assert r.exit_code == 0
+    import json
+
+    data = json.loads(r.stdout)
+    assert (data["current"], data["head"]) == (SCHEMA_HEAD, SCHEMA_HEAD)
+
+
+def test_migrate_sql_prints_and_changes_nothing(empty_url: str) -> None:
+    r = cli("--database-url", empty_url, "db", "migrate", "--sql")
+    assert r.exit_code == 0
+    assert "CREATE TABLE users" in r.stdout
+    assert cli("--database-url", empty_url, "db", "current").stdout.startswith("(none)")
+
+
+def test_history_lists_the_initial_revision(db_url: str) -> None:
+    r = cli("--database-url", db_url, "db", "history")
+    assert r.stdout == f"(none) -> {SCHEMA_HEAD} (head, current), initial schema\n"
+
+
+@pytest.mark.parametrize("args", [["db", "downgrade"], ["db", "migrate", "--revision"]])
+def test_missing_arguments_exit_2(args: list[str]) -> None:
+    r = cli(*args)
+    assert r.exit_code == 2
+    assert r.stderr.startswith("error: ")

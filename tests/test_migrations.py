@@ -1,0 +1,115 @@
+"""Migrations: up, down and up again on both backends; models and migrations agree."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from todo_cli.config import DatabaseTarget, parse_url
+from todo_cli.db import make_engine
+from todo_cli.models import SCHEMA_HEAD, SQLModel
+from todo_cli.services import migrations
+
+TABLES = {"users", "tasks", "task_tags", "conversations", "messages"}
+
+
+def _target(url: str) -> DatabaseTarget:
+    return DatabaseTarget(parse_url(url), embedded=False)
+
+
+def _inspect(url: str) -> dict[str, dict[str, set[str]]]:
+    """Table -> {indexes, checks, fks, uniques} as seen by the database itself."""
+    engine = make_engine(_target(url), fast=False)
+    try:
+        insp = sa.inspect(engine)
+        out: dict[str, dict[str, set[str]]] = {}
+        for table in insp.get_table_names():
+            out[table] = {
+                "indexes": {i["name"] or "" for i in insp.get_indexes(table)},
+                "checks": {c["name"] or "" for c in insp.get_check_constraints(table)},
+                "fks": {
+                    f"{f['referred_table']}:{(f.get('options') or {}).get('ondelete')}"
+                    for f in insp.get_foreign_keys(table)
+                },
+                "uniques": {u["name"] or "" for u in insp.get_unique_constraints(table)},
+            }
+        return out
+    finally:
+        engine.dispose()
+
+
+def test_head_constant_matches_scripts() -> None:
+    assert migrations.head_revision() == SCHEMA_HEAD
+
+
+def test_upgrade_creates_every_table_index_and_constraint(empty_url: str) -> None:
+    result = migrations.migrate(_target(empty_url))
+    assert (result.before, result.after) == (None, SCHEMA_HEAD)
+    schema = _inspect(empty_url)
+    assert set(schema) == TABLES | {"alembic_version"}
+    assert schema["tasks"]["indexes"] >= {
+        "ix_tasks_user_live_created",
+        "ix_tasks_user_live_due",
+        "ix_tasks_user_deleted",
+    }
+    assert schema["tasks"]["checks"] >= {
+        "ck_tasks_title_length",
+        "ck_tasks_description_length",
+        "ck_tasks_priority_range",
+    }
+    assert schema["messages"]["checks"] >= {"ck_messages_role_valid"}
+    assert schema["tasks"]["fks"] == {"users:CASCADE"}
+    assert schema["messages"]["fks"] == {"users:CASCADE", "conversations:CASCADE"}
+    assert schema["task_tags"]["fks"] == {"users:CASCADE", "tasks:CASCADE"}
+    assert "uq_users_email" in schema["users"]["uniques"] | schema["users"]["indexes"]
+
+
+def test_up_down_up(empty_url: str) -> None:
+    target = _target(empty_url)
+    migrations.migrate(target)
+    down = migrations.downgrade(target, "base")
+    assert (down.before, down.after) == (SCHEMA_HEAD, None)
+    assert set(_inspect(empty_url)) <= {"alembic_version"}
+    again = migrations.migrate(target)
+    assert (again.before, again.after) == (None, SCHEMA_HEAD)
+    assert set(_inspect(empty_url)) == TABLES | {"alembic_version"}
+
+
+def test_second_migrate_is_a_no_op(db_url: str) -> None:
+    result = migrations.migrate(_target(db_url))
+    assert not result.changed
+    assert result.after == SCHEMA_HEAD
+
+
+def test_models_and_migrations_agree(db_url: str) -> None:
+    """Autogenerate against a migrated database finds nothing to do."""
+    engine = make_engine(_target(db_url), fast=False)
+    try:
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(
+                conn, opts={"compare_type": True, "compare_server_default": True}
+            )
+            diff = compare_metadata(ctx, SQLModel.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
+
+
+def test_sql_mode_prints_ddl_and_touches_nothing(empty_url: str) -> None:
+    target = _target(empty_url)
+    script = migrations.sql_script(target, "head", upgrade=True)
+    assert "CREATE TABLE tasks" in script
+    assert "CREATE INDEX ix_tasks_user_live_created" in script
+    assert migrations.current(target).after is None
+    down = migrations.sql_script(target, "base", upgrade=False)
+    assert "DROP TABLE tasks" in down
+
+
+def test_unknown_revision_is_bad_input(db_url: str) -> None:
+    import pytest
+
+    from todo_cli.errors import BadInput
+
+    with pytest.raises(BadInput, match="nope"):
+        migrations.migrate(_target(db_url), "nope")
