@@ -87,13 +87,13 @@ def test_stale_schema_cache_is_dropped_when_proven_wrong(db_url: str) -> None:
     # Someone drops a table behind our back: the next command must not trust the cache.
     engine = make_engine(_target(db_url), fast=False)
     with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE task_tags")
+        conn.exec_driver_sql("DROP TABLE messages")
         conn.exec_driver_sql("DELETE FROM alembic_version")
     engine.dispose()
     rt = Runtime(db_url)
     if rt.target.backend == "postgresql":
         with pytest.raises(NotMigrated), rt.session() as s:
-            s.exec(sa.text("SELECT * FROM task_tags"))  # type: ignore[call-overload]
+            s.exec(sa.text("SELECT * FROM messages"))  # type: ignore[call-overload]
         assert state.cache_get(rt.target.key, "schema") is None
     rt.close()
 

@@ -11,7 +11,7 @@ from todo_cli.db import make_engine
 from todo_cli.models import SCHEMA_HEAD, SQLModel
 from todo_cli.services import migrations
 
-TABLES = {"users", "tasks", "task_tags", "conversations", "messages"}
+TABLES = {"users", "tasks", "conversations", "messages"}
 
 
 def _target(url: str) -> DatabaseTarget:
@@ -61,7 +61,6 @@ def test_upgrade_creates_every_table_index_and_constraint(empty_url: str) -> Non
     assert schema["messages"]["checks"] >= {"ck_messages_role_valid"}
     assert schema["tasks"]["fks"] == {"users:CASCADE"}
     assert schema["messages"]["fks"] == {"users:CASCADE", "conversations:CASCADE"}
-    assert schema["task_tags"]["fks"] == {"users:CASCADE", "tasks:CASCADE"}
     assert "uq_users_email" in schema["users"]["uniques"] | schema["users"]["indexes"]
 
 

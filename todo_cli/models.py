@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from todo_cli.types import UTCDateTime, utcnow
@@ -32,6 +33,9 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+TAGS_TYPE = JSON().with_variant(JSONB(), "postgresql")
 
 
 def _user_fk() -> Column[str]:
@@ -105,22 +109,13 @@ class Task(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(onupdate=True))
     completed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
     deleted_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
-
-
-class TaskTag(SQLModel, table=True):
-    """One tag on one task. `user_id` is repeated here so `--tag` filters by index per user."""
-
-    __tablename__ = "task_tags"
-    __table_args__ = (
-        CheckConstraint(f"length(tag) BETWEEN 1 AND {TAG_MAX}", name="tag_length"),
-        Index("ix_task_tags_user_tag", "user_id", "tag", "task_id"),
+    # Tags live on the row (a JSON array), so that add, complete and delete are each a single
+    # statement that returns the whole task: one round trip to Neon, not a join or a second
+    # insert. `--tag` filters within one user's rows, which the user index already narrows.
+    tags: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(TAGS_TYPE, nullable=False, server_default=text("'[]'")),
     )
-
-    task_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
-    )
-    tag: str = Field(sa_column=Column(String(TAG_MAX), primary_key=True))
-    user_id: str = Field(sa_column=_user_fk())
 
 
 class Conversation(SQLModel, table=True):

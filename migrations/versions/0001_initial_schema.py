@@ -2,13 +2,14 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-25 11:30:35.803400
+Create Date: 2026-11-25 11:37:06.460374
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -69,6 +70,12 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "tags",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            server_default=sa.text("'[]'"),
+            nullable=False,
+        ),
         sa.CheckConstraint(
             "description IS NULL OR length(description) <= 1000",
             name=op.f("ck_tasks_description_length"),
@@ -136,29 +143,8 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_messages_user_created", ["user_id", "created_at"], unique=False)
 
-    op.create_table(
-        "task_tags",
-        sa.Column("task_id", sa.Integer(), nullable=False),
-        sa.Column("tag", sa.String(length=64), nullable=False),
-        sa.Column("user_id", sa.String(length=64), nullable=False),
-        sa.CheckConstraint("length(tag) BETWEEN 1 AND 64", name=op.f("ck_task_tags_tag_length")),
-        sa.ForeignKeyConstraint(
-            ["task_id"], ["tasks.id"], name=op.f("fk_task_tags_task_id_tasks"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["users.id"], name=op.f("fk_task_tags_user_id_users"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("task_id", "tag", name=op.f("pk_task_tags")),
-    )
-    with op.batch_alter_table("task_tags", schema=None) as batch_op:
-        batch_op.create_index("ix_task_tags_user_tag", ["user_id", "tag", "task_id"], unique=False)
-
 
 def downgrade() -> None:
-    with op.batch_alter_table("task_tags", schema=None) as batch_op:
-        batch_op.drop_index("ix_task_tags_user_tag")
-
-    op.drop_table("task_tags")
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index("ix_messages_user_created")
         batch_op.drop_index("ix_messages_conversation_created")
