@@ -74,13 +74,22 @@ def _sqlite_engine(target: DatabaseTarget, *, echo: bool) -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine, *, write: bool = False) -> Iterator[Session]:
+def session_scope(
+    engine: Engine, *, write: bool = False, single: bool = False
+) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error.
 
     Objects stay usable after commit (`expire_on_commit=False`), so services never need a
     `refresh()` round trip to read back what they just wrote.
+
+    `single=True` is for a unit of work that is one statement (an INSERT or UPDATE with
+    RETURNING). On PostgreSQL it runs in autocommit, where the statement is its own
+    transaction, saving the separate BEGIN and COMMIT round trips; SQLite is local and keeps
+    its explicit transaction.
     """
     with engine.connect() as conn:
+        if single and engine.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.info["todo_write"] = write
         try:
             with Session(bind=conn, expire_on_commit=False) as session, conn.begin():

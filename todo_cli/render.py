@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from todo_cli.schemas import Page, TaskPublic
 
 
 def _default(value: Any) -> Any:
@@ -52,12 +56,108 @@ def console() -> Console:
     return Console(highlight=False)
 
 
-def table(title: str | None, columns: list[str], rows: list[list[str]]) -> None:
-    from rich.table import Table
+def when(value: datetime | None) -> str:
+    """A timestamp in local time; a due date at the end of a day shows as the date alone."""
+    if value is None:
+        return ""
+    local = value.astimezone()
+    if (local.hour, local.minute, local.second) == (23, 59, 59):
+        return local.strftime("%Y-%m-%d")
+    return local.strftime("%Y-%m-%d %H:%M")
 
-    t = Table(title=title, header_style="bold")
-    for col in columns:
-        t.add_column(col)
-    for row in rows:
-        t.add_row(*row)
+
+def task_table(page: Page[TaskPublic], *, empty: str, next_hint: str | None) -> None:
+    """The task list: a Rich table and a footer like `page 2 of 50 · 1,000 tasks · next: ...`."""
+    if not page.items:
+        message(empty if page.page == 1 else f"{empty} on page {page.page} of {page.pages}")
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    now = datetime.now().astimezone()
+    t = Table(header_style="bold", box=None, pad_edge=False)
+    for name, kw in (
+        ("ID", {"justify": "right", "style": "cyan"}),
+        ("Title", {"overflow": "fold", "ratio": 1}),
+        ("Pri", {}),
+        ("Due", {"no_wrap": True}),
+        ("Tags", {"style": "magenta"}),
+        ("Status", {}),
+    ):
+        t.add_column(name, **kw)
+    for task in page.items:
+        overdue = task.due is not None and task.due < now and not task.completed
+        status = "deleted" if task.deleted_at else "done" if task.completed else "pending"
+        t.add_row(
+            str(task.id),
+            Text(safe(task.title), style="dim" if task.completed else ""),
+            Text(task.priority or "", style=_PRIORITY_STYLE.get(task.priority or "", "")),
+            Text(when(task.due), style="bold red" if overdue else ""),
+            Text(" ".join(safe(tag) for tag in task.tags)),
+            Text(status, style="green" if task.completed else ""),
+        )
     console().print(t)
+    noun = "task" if page.total == 1 else "tasks"
+    footer = f"page {page.page} of {page.pages} · {page.total:,} {noun}"
+    if next_hint and page.page < page.pages:
+        footer += f" · next: {next_hint}"
+    console().print(footer, style="dim")
+
+
+_PRIORITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+
+
+def task_detail(task: TaskPublic) -> None:
+    from rich.text import Text
+
+    rows = [
+        ("id", str(task.id)),
+        ("title", safe(task.title)),
+        ("description", safe(task.description)),
+        ("status", "deleted" if task.deleted_at else "done" if task.completed else "pending"),
+        ("priority", task.priority or ""),
+        ("due", when(task.due)),
+        ("tags", " ".join(safe(t) for t in task.tags)),
+        ("created", when(task.created_at)),
+        ("updated", when(task.updated_at)),
+    ]
+    if task.deleted_at:
+        rows.append(("deleted", when(task.deleted_at)))
+    for key, value in rows:
+        console().print(Text(f"{key:>12}  ", style="bold"), Text(value), sep="")
+
+
+_CONTROL = {i: f"\\x{i:02x}" for i in (*range(0, 32), 127) if i not in (9,)}
+_CONTROL.update({i: f"\\x{i:02x}" for i in range(0x80, 0xA0)})
+
+
+def safe(text: str | None) -> str:
+    """Stored text made harmless for a terminal: control characters and escape sequences are
+    shown escaped (`\\x1b`), so a title cannot move the cursor or recolour the screen. JSON
+    output keeps the exact text."""
+    return (text or "").translate(_CONTROL)
+
+
+@contextmanager
+def progress(total: int, description: str) -> Iterator[Callable[[int], None]]:
+    """A Rich progress bar on stderr when it is a terminal; silent otherwise (pipes, CI).
+
+    Yields `advance(n)`.
+    """
+    if not sys.stderr.isatty():
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    with bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)

@@ -142,8 +142,9 @@ def root(
 
 
 def _register() -> None:
-    from todo_cli.cli import db_cmds
+    from todo_cli.cli import db_cmds, tasks
 
+    tasks.register(app)
     app.add_typer(db_cmds.app, name="db")
 
 

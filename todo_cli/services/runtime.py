@@ -68,8 +68,12 @@ class Runtime:
             self._engine = None
 
     @contextmanager
-    def session(self, *, write: bool = False) -> Iterator[Session]:
-        """A transaction on a schema that is at head, with driver errors made into ours."""
+    def session(self, *, write: bool = False, single: bool = False) -> Iterator[Session]:
+        """A transaction on a schema that is at head, with driver errors made into ours.
+
+        `write` takes SQLite's write lock up front; `single` marks one-statement work (see
+        `db.session_scope`).
+        """
         from sqlalchemy import exc
 
         from todo_cli.db import session_scope, translate_errors
@@ -77,7 +81,7 @@ class Runtime:
         with translate_errors(self.target):
             self.ensure_schema()
             try:
-                with session_scope(self.engine, write=write) as session:
+                with session_scope(self.engine, write=write, single=single) as session:
                     yield session
             except exc.DBAPIError as e:
                 if self._schema_error(e):

@@ -1,0 +1,49 @@
+"""Pieces shared by the command modules: option types, the runtime, confirmation."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from todo_cli import render
+from todo_cli.errors import ConfirmationRequired
+
+if TYPE_CHECKING:
+    from todo_cli.schemas import Page
+    from todo_cli.services.runtime import Runtime
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of text.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+PageOpt = Annotated[int, typer.Option("--page", help="Page number, from 1.")]
+PageSizeOpt = Annotated[int, typer.Option("--page-size", help="Rows per page (at most 500).")]
+
+
+def runtime(ctx: typer.Context) -> Runtime:
+    rt: Runtime = ctx.find_root().obj
+    return rt
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Ask before destroying data; without a terminal to ask on, refuse unless --yes."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise ConfirmationRequired(
+            f"{question.rstrip('?')}: refusing without a terminal; pass --yes"
+        )
+    if not typer.confirm(question, default=False, err=True):
+        raise typer.Exit(1)
+
+
+def print_page(page: Page[Any]) -> None:
+    """CLI.md's list shape: {"items", "total", "page", "page_size"}."""
+    render.print_json(
+        {
+            "items": [item.to_json() for item in page.items],
+            "total": page.total,
+            "page": page.page,
+            "page_size": page.page_size,
+        }
+    )

@@ -1,0 +1,149 @@
+"""Validation at the boundary: the Create/Update/Public model families.
+
+A `table=True` model does not validate, so input is checked here first (and again by the
+database's CHECK constraints). Text is stored exactly as given; we refuse what cannot be stored
+faithfully (empty titles, over-long text, NUL characters, which PostgreSQL rejects) rather than
+trimming it silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import AfterValidator, AwareDatetime, ValidationError
+from sqlmodel import SQLModel
+
+from todo_cli.errors import BadInput
+from todo_cli.models import DESCRIPTION_MAX, PRIORITIES, TAG_MAX, TITLE_MAX
+
+Priority = Literal["low", "medium", "high"]
+PRIORITY_NAMES = {v: k for k, v in PRIORITIES.items()}
+T = TypeVar("T")
+M = TypeVar("M", bound=SQLModel)
+
+
+def _no_nul(value: str, what: str) -> str:
+    if "\x00" in value:
+        raise ValueError(f"{what} contains a NUL character, which cannot be stored")
+    return value
+
+
+def _title(value: str) -> str:
+    if not value.strip():
+        raise ValueError("title must not be empty")
+    if len(value) > TITLE_MAX:
+        raise ValueError(f"title must be at most {TITLE_MAX} characters (got {len(value)})")
+    return _no_nul(value, "title")
+
+
+def _description(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if len(value) > DESCRIPTION_MAX:
+        raise ValueError(
+            f"description must be at most {DESCRIPTION_MAX} characters (got {len(value)})"
+        )
+    return _no_nul(value, "description")
+
+
+def _tag(value: str) -> str:
+    if not value or len(value) > TAG_MAX or any(c.isspace() or ord(c) < 32 for c in value):
+        raise ValueError(f"tag {value!r} must be 1-{TAG_MAX} characters without spaces")
+    return value
+
+
+def _tags(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))  # drop repeats, keep order
+
+
+Title = Annotated[str, AfterValidator(_title)]
+Description = Annotated[str | None, AfterValidator(_description)]
+Tag = Annotated[str, AfterValidator(_tag)]
+Tags = Annotated[list[Tag], AfterValidator(_tags)]
+
+
+def validate(model: type[M], data: dict[str, Any], *, where: str = "") -> M:
+    """Build `model` from data or raise BadInput with the first problem in one line."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as e:
+        raise BadInput(where + describe(e)) from None
+
+
+def describe(e: ValidationError) -> str:
+    err = e.errors()[0]
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    field = ".".join(str(p) for p in err["loc"])
+    if field and not msg.startswith(field.split(".")[0]):
+        msg = f"{field}: {msg}"
+    return msg
+
+
+def to_json(data: dict[str, Any]) -> dict[str, Any]:
+    """Timestamps as ISO 8601 with an explicit offset (`+00:00`, never `Z`), per CLI.md."""
+    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+
+
+class TaskBase(SQLModel):
+    title: Title
+    description: Description = None
+    priority: Priority | None = None
+    due: AwareDatetime | None = None
+    tags: Tags = []
+
+
+class TaskCreate(TaskBase):
+    """A new task from `todo add`."""
+
+
+class TaskImport(TaskBase):
+    """One record of an import file: a task plus the state and times it had elsewhere."""
+
+    completed: bool = False
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    completed_at: AwareDatetime | None = None
+
+
+class TaskUpdate(SQLModel):
+    """A partial update from `todo edit`: only fields that were given are set."""
+
+    title: Title | None = None
+    description: Description = None
+    priority: Priority | None = None
+    due: AwareDatetime | None = None
+    clear_due: bool = False
+    add_tags: Tags = []
+    remove_tags: Tags = []
+
+
+class TaskPublic(SQLModel):
+    """A task as the CLI shows it and as `--json` prints it (CLI.md's task shape)."""
+
+    id: int
+    title: str
+    description: str | None
+    completed: bool
+    priority: Priority | None
+    due: datetime | None
+    tags: list[str]
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        return to_json(self.model_dump())
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))

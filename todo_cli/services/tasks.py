@@ -1,0 +1,296 @@
+"""Tasks: every query and transaction behind the task commands, scoped to the current user.
+
+Everyday writes (add, complete, reopen, delete, restore) are one statement each, with RETURNING,
+so against Neon they cost one round trip after connecting. A task of another user is reported
+exactly like a task that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, false, func, or_, select, text, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from todo_cli.errors import BadInput, NotFound
+from todo_cli.models import PRIORITIES, Task
+from todo_cli.schemas import PRIORITY_NAMES, Page, TaskCreate, TaskPublic, TaskUpdate
+from todo_cli.services.runtime import Runtime
+from todo_cli.services.users import current_user_id, forget_current_user
+from todo_cli.types import utcnow
+
+STATUSES = ("pending", "completed", "all")
+SORTS = ("created", "updated", "due", "priority", "title")
+# Without --asc/--desc: newest first, soonest due first, most important first, A to Z.
+DEFAULT_DESC = {"created": True, "updated": True, "due": False, "priority": True, "title": False}
+MAX_PAGE_SIZE = 500
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    status: str = "pending"
+    tag: str | None = None
+    search: str | None = None
+    overdue: bool = False
+    sort: str = "created"
+    descending: bool | None = None
+    page: int = 1
+    page_size: int = 20
+    trash: bool = False
+
+    def check(self) -> None:
+        if self.status not in STATUSES:
+            raise BadInput(f"unknown status {self.status!r}: use one of {', '.join(STATUSES)}")
+        if self.sort not in SORTS:
+            raise BadInput(f"unknown sort key {self.sort!r}: use one of {', '.join(SORTS)}")
+        if self.page < 1:
+            raise BadInput(f"page must be 1 or more (got {self.page})")
+        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
+            raise BadInput(
+                f"page size must be between 1 and {MAX_PAGE_SIZE} (got {self.page_size})"
+            )
+
+
+def public(task: Task) -> TaskPublic:
+    data = task.model_dump()
+    data["priority"] = PRIORITY_NAMES.get(task.priority) if task.priority else None
+    return TaskPublic.model_validate(data)
+
+
+def _row_values(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema values -> column values (priority names become their sortable numbers)."""
+    if "priority" in data:
+        data["priority"] = PRIORITIES[data["priority"]] if data["priority"] else None
+    return data
+
+
+def add(rt: Runtime, data: TaskCreate) -> TaskPublic:
+    """Create a task for the current user: one INSERT ... RETURNING."""
+    for attempt in (1, 2):
+        try:
+            with rt.session(write=True, single=True) as s:
+                task = Task(user_id=current_user_id(rt, s), **_row_values(data.model_dump()))
+                s.add(task)
+                s.flush()
+                return public(task)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            forget_current_user(rt)  # the cached user was deleted: resolve it again
+    raise AssertionError("unreachable")
+
+
+def get(rt: Runtime, task_id: int) -> TaskPublic:
+    with rt.session() as s:
+        return public(_own(s, current_user_id(rt, s), task_id, live=False))
+
+
+def _own(s: Session, uid: str, task_id: int, *, live: bool = True, lock: bool = False) -> Task:
+    stmt = select(Task).where(col(Task.user_id) == uid, col(Task.id) == task_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    task = s.scalars(stmt).first()
+    if task is None:
+        raise NotFound(f"no task with id {task_id}")
+    if live and task.deleted_at is not None:
+        raise NotFound(f"task {task_id} is in the trash (todo restore {task_id})")
+    return task
+
+
+def edit(rt: Runtime, task_id: int, changes: TaskUpdate) -> TaskPublic:
+    """Change only the fields that were given; `updated_at` moves."""
+    given = changes.model_fields_set
+    if not given:
+        raise BadInput("nothing to change: give --title, --description, --due, --priority or tags")
+    with rt.session(write=True) as s:
+        task = _own(s, current_user_id(rt, s), task_id, lock=True)
+        values = _row_values({k: getattr(changes, k) for k in given if k in Task.model_fields})
+        if changes.clear_due:
+            values["due"] = None
+        if "add_tags" in given or "remove_tags" in given:
+            keep = [t for t in task.tags if t not in changes.remove_tags]
+            values["tags"] = list(dict.fromkeys(keep + changes.add_tags))
+        for key, value in values.items():
+            setattr(task, key, value)
+        task.updated_at = utcnow()
+        s.flush()
+        return public(task)
+
+
+def _update_many(
+    rt: Runtime, ids: Sequence[int], values: dict[str, Any], *scope: ColumnElement[bool]
+) -> list[TaskPublic]:
+    """Apply `values` to all of `ids`, or to none of them if any is missing or not ours.
+
+    One UPDATE whose WHERE also checks that every id matched, so the statement is atomic on
+    its own and needs no transaction of its own on PostgreSQL.
+    """
+    wanted = sorted(set(ids))
+    with rt.session(write=True, single=True) as s:
+        uid = current_user_id(rt, s)
+        where = [col(Task.user_id) == uid, col(Task.id).in_(wanted), *scope]
+        all_found = select(func.count()).select_from(Task).where(*where).scalar_subquery()
+        stmt = (
+            update(Task)
+            .where(*where, all_found == len(wanted))
+            .values(**values)
+            .returning(Task)
+            .execution_options(synchronize_session=False)
+        )
+        done = list(s.scalars(stmt).all())
+        if len(done) != len(wanted):
+            _raise_missing(s, uid, wanted, where)
+    return sorted((public(t) for t in done), key=lambda t: wanted.index(t.id))
+
+
+def _raise_missing(s: Session, uid: str, wanted: list[int], where: list[Any]) -> None:
+    found = set(s.scalars(select(col(Task.id)).where(*where)).all())
+    missing = [i for i in wanted if i not in found]
+    trashed = set(
+        s.scalars(
+            select(col(Task.id)).where(
+                col(Task.user_id) == uid,
+                col(Task.id).in_(missing),
+                col(Task.deleted_at).is_not(None),
+            )
+        ).all()
+    )
+    first = missing[0]
+    note = " (it is in the trash)" if first in trashed else ""
+    more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+    raise NotFound(f"no task with id {first}{note}{more}; nothing was changed")
+
+
+def _live() -> ColumnElement[bool]:
+    return col(Task.deleted_at).is_(None)
+
+
+def complete(rt: Runtime, ids: Sequence[int]) -> list[TaskPublic]:
+    now = utcnow()
+    values = {
+        "completed": True,
+        "completed_at": func.coalesce(Task.completed_at, now),
+        "updated_at": now,
+    }
+    return _update_many(rt, ids, values, _live())
+
+
+def reopen(rt: Runtime, ids: Sequence[int]) -> list[TaskPublic]:
+    values = {"completed": False, "completed_at": None, "updated_at": utcnow()}
+    return _update_many(rt, ids, values, _live())
+
+
+def soft_delete(rt: Runtime, ids: Sequence[int]) -> list[TaskPublic]:
+    """Move tasks to the trash; `restore` brings them back."""
+    now = utcnow()
+    return _update_many(rt, ids, {"deleted_at": now, "updated_at": now}, _live())
+
+
+def restore(rt: Runtime, ids: Sequence[int]) -> list[TaskPublic]:
+    values = {"deleted_at": None, "updated_at": utcnow()}
+    return _update_many(rt, ids, values, col(Task.deleted_at).is_not(None))
+
+
+def hard_delete(rt: Runtime, ids: Sequence[int]) -> int:
+    """Remove tasks for good (live or in the trash); all of them or none."""
+    wanted = sorted(set(ids))
+    with rt.session(write=True) as s:
+        uid = current_user_id(rt, s)
+        where = [col(Task.user_id) == uid, col(Task.id).in_(wanted)]
+        gone = s.execute(delete(Task).where(*where).returning(col(Task.id))).all()
+        if len(gone) != len(wanted):
+            s.rollback()
+            _raise_missing(s, uid, wanted, where)
+    return len(gone)
+
+
+def _purge_scope(uid: str, older_than_days: int | None) -> list[ColumnElement[bool]]:
+    where = [col(Task.user_id) == uid, col(Task.deleted_at).is_not(None)]
+    if older_than_days is not None:
+        if older_than_days < 0:
+            raise BadInput(f"--older-than must be 0 or more days (got {older_than_days})")
+        where.append(col(Task.deleted_at) < utcnow() - timedelta(days=older_than_days))
+    return where
+
+
+def count_purgeable(rt: Runtime, older_than_days: int | None) -> int:
+    with rt.session() as s:
+        where = _purge_scope(current_user_id(rt, s), older_than_days)
+        return int(s.scalar(select(func.count()).select_from(Task).where(*where)) or 0)
+
+
+def purge(rt: Runtime, older_than_days: int | None) -> int:
+    """Empty the trash (only what was deleted more than N days ago, if given)."""
+    with rt.session(write=True, single=True) as s:
+        where = _purge_scope(current_user_id(rt, s), older_than_days)
+        return len(s.execute(delete(Task).where(*where).returning(col(Task.id))).all())
+
+
+def filters(s: Session, uid: str, q: TaskQuery) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [col(Task.user_id) == uid]
+    where.append(col(Task.deleted_at).is_not(None) if q.trash else _live())
+    if q.status == "pending" or q.overdue:
+        where.append(col(Task.completed) == false())
+    elif q.status == "completed":
+        where.append(col(Task.completed) == true())
+    if q.overdue:
+        where.append(col(Task.due) < utcnow())
+    if q.tag:
+        where.append(_has_tag(s, q.tag))
+    if q.search:
+        escaped = q.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        where.append(
+            or_(
+                col(Task.title).ilike(pattern, escape="\\"),
+                col(Task.description).ilike(pattern, escape="\\"),
+            )
+        )
+    return where
+
+
+def _has_tag(s: Session, tag: str) -> ColumnElement[bool]:
+    if s.get_bind().dialect.name == "postgresql":
+        return col(Task.tags).contains([tag])
+    return text(
+        "EXISTS (SELECT 1 FROM json_each(tasks.tags) WHERE json_each.value = :tag)"
+    ).bindparams(tag=tag)  # type: ignore[return-value]
+
+
+def _order(q: TaskQuery) -> list[Any]:
+    desc = DEFAULT_DESC[q.sort] if q.descending is None else q.descending
+    if q.trash and q.sort == "created":
+        key: Any = col(Task.deleted_at)
+    else:
+        key = {
+            "created": col(Task.created_at),
+            "updated": col(Task.updated_at),
+            "due": col(Task.due),
+            "priority": col(Task.priority),
+            "title": col(Task.title),
+        }[q.sort]
+    first = (key.desc() if desc else key.asc()).nulls_last()
+    tie = col(Task.id).desc() if desc else col(Task.id).asc()
+    return [first, tie]
+
+
+def list_tasks(rt: Runtime, q: TaskQuery) -> Page[TaskPublic]:
+    """One page of tasks and the total, in one query (a second only past the last page)."""
+    q.check()
+    with rt.session() as s:
+        where = filters(s, current_user_id(rt, s), q)
+        total_q = select(func.count()).select_from(Task).where(*where)
+        stmt = (
+            select(Task, total_q.scalar_subquery().label("total"))
+            .where(*where)
+            .order_by(*_order(q))
+            .limit(q.page_size)
+            .offset((q.page - 1) * q.page_size)
+        )
+        rows = s.execute(stmt).all()
+        total = int(rows[0][1]) if rows else int(s.scalar(total_q) or 0) if q.page > 1 else 0
+    return Page([public(r[0]) for r in rows], total, q.page, q.page_size)
