@@ -97,9 +97,10 @@ def upgrade_connection(engine: Engine, revision: str) -> None:
 
 
 def _current(engine: Engine) -> str | None:
+    from todo_cli.db import autocommit
     from todo_cli.services.runtime import read_revision
 
-    with engine.connect() as conn:
+    with engine.connect() as conn, autocommit(conn):
         return read_revision(conn)
 
 
@@ -175,9 +176,9 @@ def sql_script(target: DatabaseTarget, revision: str, *, upgrade: bool) -> str:
 
 def current(target: DatabaseTarget) -> MigrationResult:
     """The revision the database is at, and the head this code expects."""
-    from todo_cli.db import translate_errors
+    from todo_cli.db import make_engine, translate_errors
 
-    engine = _admin_engine(target)
+    engine = make_engine(target)  # a read: the fast dialect's connect is enough
     try:
         with translate_errors(target):
             rev = _current(engine)

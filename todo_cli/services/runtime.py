@@ -95,13 +95,14 @@ class Runtime:
         if self._schema_checked:
             return
         from todo_cli import state
+        from todo_cli.db import autocommit
         from todo_cli.models import SCHEMA_HEAD
 
         target = self.target
         if target.backend == "postgresql" and state.cache_get(target.key, "schema") == SCHEMA_HEAD:
             self._schema_checked = True
             return
-        with self.engine.connect() as conn:
+        with self.engine.connect() as conn, autocommit(conn):  # no BEGIN/ROLLBACK trips
             current = read_revision(conn)
         if current != SCHEMA_HEAD:
             if target.backend != "sqlite":

@@ -85,7 +85,7 @@ def add(rt: Runtime, data: TaskCreate) -> TaskPublic:
 
 
 def get(rt: Runtime, task_id: int) -> TaskPublic:
-    with rt.session() as s:
+    with rt.session(single=True) as s:
         return public(_own(s, current_user_id(rt, s), task_id, live=False))
 
 
@@ -281,7 +281,7 @@ def _order(q: TaskQuery) -> list[Any]:
 def list_tasks(rt: Runtime, q: TaskQuery) -> Page[TaskPublic]:
     """One page of tasks and the total, in one query (a second only past the last page)."""
     q.check()
-    with rt.session() as s:
+    with rt.session(single=True) as s:
         where = filters(s, current_user_id(rt, s), q)
         total_q = select(func.count()).select_from(Task).where(*where)
         stmt = (
