@@ -8,7 +8,6 @@ This module is cheap to import: it pulls in SQLAlchemy's URL parser only when a 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -67,6 +66,8 @@ class DatabaseTarget:
     @property
     def key(self) -> str:
         """A stable short id for this database (no password in it), to key the local cache."""
+        import hashlib
+
         u = self.url
         ident = f"{u.get_backend_name()}|{u.username}|{u.host}|{u.port}|{u.database}"
         return hashlib.sha256(ident.encode()).hexdigest()[:16]

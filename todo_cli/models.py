@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, String, Text, text
 from sqlmodel import Field, SQLModel
 
-from todo_cli.types import UTCDateTime, utcnow
+from todo_cli.types import TagList, UTCDateTime, utcnow
 
 # Bump this together with a new file in migrations/versions/ (a test checks they agree).
 SCHEMA_HEAD = "0001"
@@ -33,9 +32,6 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-TAGS_TYPE = JSON().with_variant(JSONB(), "postgresql")
 
 
 def _user_fk() -> Column[str]:
@@ -114,7 +110,7 @@ class Task(SQLModel, table=True):
     # insert. `--tag` filters within one user's rows, which the user index already narrows.
     tags: list[str] = Field(
         default_factory=list,
-        sa_column=Column(TAGS_TYPE, nullable=False, server_default=text("'[]'")),
+        sa_column=Column(TagList(), nullable=False, server_default=text("'[]'")),
     )
 
 

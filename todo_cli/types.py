@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import JSON, DateTime
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 def utcnow() -> datetime:
@@ -41,3 +41,21 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         dt: datetime = value
         return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+class TagList(TypeDecorator[list[str]]):
+    """A list of tags: JSONB on PostgreSQL, JSON text on SQLite.
+
+    Choosing the PostgreSQL type here, when the dialect is known, keeps SQLAlchemy's PostgreSQL
+    dialect out of the import path of commands that run on the embedded SQLite file.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from todo_cli import render
-from todo_cli.services.runtime import Runtime
 
-app = typer.Typer(help="Migrate and inspect the database schema.", no_args_is_help=True)
+if TYPE_CHECKING:
+    from todo_cli.services.runtime import Runtime
+
+app = typer.Typer(
+    help="Migrate and inspect the database schema.", no_args_is_help=True, rich_markup_mode=None
+)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 SqlOpt = Annotated[

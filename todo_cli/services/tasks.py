@@ -7,6 +7,7 @@ exactly like a task that does not exist.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -255,7 +256,9 @@ def filters(s: Session, uid: str, q: TaskQuery) -> list[ColumnElement[bool]]:
 
 def _has_tag(s: Session, tag: str) -> ColumnElement[bool]:
     if s.get_bind().dialect.name == "postgresql":
-        return col(Task.tags).contains([tag])
+        return text("tasks.tags @> CAST(:tag_json AS jsonb)").bindparams(  # type: ignore[return-value]
+            tag_json=json.dumps([tag])
+        )
     return text(
         "EXISTS (SELECT 1 FROM json_each(tasks.tags) WHERE json_each.value = :tag)"
     ).bindparams(tag=tag)  # type: ignore[return-value]

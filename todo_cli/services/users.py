@@ -12,8 +12,6 @@ import getpass
 import re
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
 from todo_cli import state
@@ -72,8 +70,10 @@ def _ensure_local_user(session: Session) -> str:
     """
     uid, email = local_identity()
     values = {"id": uid, "email": email, "name": uid, "created_at": utcnow()}
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     ins = insert(User).values(values)
     upsert = ins.on_conflict_do_update(
         index_elements=["email"], set_={"email": ins.excluded.email}
