@@ -56,6 +56,19 @@ def console() -> Console:
     return Console(highlight=False)
 
 
+def table(title: str | None, columns: list[str], rows: list[list[str]]) -> None:
+    """A plain table of already-formatted cells (stored text is escaped first)."""
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(title=title, header_style="bold", box=None, pad_edge=False)
+    for name in columns:
+        t.add_column(name)
+    for row in rows:
+        t.add_row(*(Text(safe(cell)) for cell in row))
+    console().print(t)
+
+
 def when(value: datetime | None) -> str:
     """A timestamp in local time; a due date at the end of a day shows as the date alone."""
     if value is None:

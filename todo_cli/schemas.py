@@ -147,3 +147,43 @@ class Page(Generic[T]):
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.page_size))
+
+
+def _email(value: str) -> str:
+    value = value.strip()
+    local, at, domain = value.partition("@")
+    if not at or not local or not domain or any(c.isspace() for c in value) or len(value) > 320:
+        raise ValueError(f"{value!r} is not an email address")
+    return _no_nul(value.lower(), "email")
+
+
+def _user_id(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not 1 <= len(value) <= 64 or any(c.isspace() or ord(c) < 32 for c in value):
+        raise ValueError("id must be 1-64 characters without spaces")
+    return value
+
+
+def _name(value: str | None) -> str | None:
+    if value is not None and len(value) > 200:
+        raise ValueError(f"name must be at most 200 characters (got {len(value)})")
+    return None if value is None else _no_nul(value, "name")
+
+
+class UserCreate(SQLModel):
+    """A new user from `todo user add`; the email is stored lower-cased."""
+
+    email: Annotated[str, AfterValidator(_email)]
+    name: Annotated[str | None, AfterValidator(_name)] = None
+    id: Annotated[str | None, AfterValidator(_user_id)] = None
+
+
+class UserPublic(SQLModel):
+    id: str
+    email: str
+    name: str | None
+    created_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return to_json(self.model_dump())

@@ -52,6 +52,10 @@ def save_user(key: str, user: str) -> None:
     _write(_path("user", key), {"user": user})
 
 
+def clear_user(key: str) -> None:
+    _path("user", key).unlink(missing_ok=True)
+
+
 def cache_get(key: str, name: str) -> Any:
     return _read(_path("cache", key)).get(name)
 

@@ -143,9 +143,10 @@ def root(
 
 
 def _register() -> None:
-    from todo_cli.cli import db_cmds, tasks
+    from todo_cli.cli import db_cmds, tasks, users
 
     tasks.register(app)
+    app.add_typer(users.app, name="user")
     app.add_typer(db_cmds.app, name="db")
 
 

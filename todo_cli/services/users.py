@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import getpass
 import re
+import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from todo_cli import state
-from todo_cli.errors import NotFound
-from todo_cli.models import User
+from todo_cli.errors import Conflict, NotFound
+from todo_cli.models import Conversation, Message, Task, User
+from todo_cli.schemas import UserCreate, UserPublic
 from todo_cli.services.runtime import Runtime
 from todo_cli.types import utcnow
 
@@ -79,3 +83,93 @@ def _ensure_local_user(session: Session) -> str:
         index_elements=["email"], set_={"email": ins.excluded.email}
     ).returning(col(User.id))
     return str(session.execute(upsert).scalar_one())
+
+
+def _public(user: User) -> UserPublic:
+    return UserPublic.model_validate(user.model_dump())
+
+
+def _get(session: Session, id_or_email: str) -> User:
+    user = session.get(User, find_user(session, id_or_email))
+    assert user is not None
+    return user
+
+
+def add_user(rt: Runtime, data: UserCreate) -> UserPublic:
+    """Create a user; an email already in use (compared without case) is a conflict."""
+    user = User(id=data.id or uuid.uuid4().hex[:12], email=data.email, name=data.name)
+    try:
+        with rt.session(write=True, single=True) as s:
+            s.add(user)
+            s.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"a user with email {data.email!r} or id {user.id!r} already exists"
+        ) from None
+    return _public(user)
+
+
+def list_users(rt: Runtime) -> list[UserPublic]:
+    with rt.session(single=True) as s:
+        rows = s.scalars(select(User).order_by(col(User.created_at), col(User.id))).all()
+        return [_public(u) for u in rows]
+
+
+def use_user(rt: Runtime, id_or_email: str) -> UserPublic:
+    """Make this user the current one for this database (saved in the data dir)."""
+    with rt.session(single=True) as s:
+        user = _public(_get(s, id_or_email))
+    state.save_user(rt.target.key, user.id)
+    state.cache_set(rt.target.key, **{f"user:{user.id}": user.id})
+    return user
+
+
+def whoami(rt: Runtime) -> UserPublic:
+    with rt.session(single=True) as s:
+        uid = current_user_id(rt, s)
+        user = s.get(User, uid)
+        if user is None:  # the cached id was deleted by someone else
+            forget_current_user(rt)
+            user = s.get(User, current_user_id(rt, s))
+        assert user is not None
+        return _public(user)
+
+
+@dataclass(frozen=True)
+class Footprint:
+    user: UserPublic
+    tasks: int
+    conversations: int
+    messages: int
+
+
+def footprint(rt: Runtime, id_or_email: str) -> Footprint:
+    """What deleting this user would remove, counted in one query."""
+    with rt.session(single=True) as s:
+        user = _get(s, id_or_email)
+        counts = [
+            select(func.count()).where(owner == user.id).scalar_subquery()
+            for owner in (col(Task.user_id), col(Conversation.user_id), col(Message.user_id))
+        ]
+        tasks, convs, msgs = s.execute(select(*counts)).one()
+        return Footprint(_public(user), int(tasks), int(convs), int(msgs))
+
+
+def delete_user(rt: Runtime, id_or_email: str) -> Footprint:
+    """Delete the user and everything they own, in one transaction."""
+    with rt.session(write=True) as s:
+        user = _get(s, id_or_email)
+        counts = [
+            s.execute(delete(table).where(owner == user.id)).rowcount  # type: ignore[attr-defined]
+            for table, owner in (
+                (Message, col(Message.user_id)),
+                (Conversation, col(Conversation.user_id)),
+                (Task, col(Task.user_id)),
+            )
+        ]
+        s.delete(user)
+        result = Footprint(_public(user), counts[2], counts[1], counts[0])
+    if state.saved_user(rt.target.key) in (user.id, user.email):
+        state.clear_user(rt.target.key)
+    forget_current_user(rt)
+    return result

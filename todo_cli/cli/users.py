@@ -1,0 +1,112 @@
+"""`todo user ...`: the people whose tasks and chats share a database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from todo_cli import render
+from todo_cli.cli.common import JsonOpt, YesOpt, confirm, runtime
+
+app = typer.Typer(
+    help="Manage users: add, list, switch, delete.", no_args_is_help=True, rich_markup_mode=None
+)
+WhoArg = Annotated[str, typer.Argument(metavar="ID_OR_EMAIL", help="A user id or email.")]
+
+
+@app.command()
+def add(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument(help="Email address (unique, any case).")],
+    name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
+    user_id: Annotated[
+        str | None, typer.Option("--id", help="Choose the id (default: generated).")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Add a user.
+
+    Example: todo user add ada@example.com --name "Ada Lovelace"
+    """
+    from todo_cli.schemas import UserCreate, validate
+    from todo_cli.services import users
+
+    data = validate(UserCreate, {"email": email, "name": name, "id": user_id})
+    user = users.add_user(runtime(ctx), data)
+    if json:
+        render.print_json(user.to_json())
+    else:
+        render.message(f"added user {user.id} <{user.email}>")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """List users, oldest first.
+
+    Example: todo user list --json
+    """
+    from todo_cli.services import users
+
+    people = users.list_users(runtime(ctx))
+    if json:
+        items = [u.to_json() for u in people]
+        render.print_json(
+            {"items": items, "total": len(items), "page": 1, "page_size": max(1, len(items))}
+        )
+        return
+    render.table(
+        None,
+        ["ID", "Email", "Name", "Created"],
+        [[u.id, u.email, u.name or "", render.when(u.created_at)] for u in people],
+    )
+
+
+@app.command()
+def use(ctx: typer.Context, who: WhoArg) -> None:
+    """Act as this user from now on (saved per database in the data dir).
+
+    Example: todo user use ada@example.com
+    """
+    from todo_cli.services import users
+
+    user = users.use_user(runtime(ctx), who)
+    render.message(f"now acting as {user.id} <{user.email}>")
+
+
+@app.command()
+def whoami(ctx: typer.Context, json: JsonOpt = False) -> None:
+    """Show the current user.
+
+    Example: todo user whoami
+    """
+    from todo_cli.services import users
+
+    user = users.whoami(runtime(ctx))
+    if json:
+        render.print_json(user.to_json())
+    else:
+        render.message(f"{user.id} <{user.email}>")
+
+
+@app.command()
+def delete(ctx: typer.Context, who: WhoArg, yes: YesOpt = False) -> None:
+    """Delete a user with all their tasks, conversations and messages.
+
+    Example: todo user delete ada@example.com --yes
+    """
+    from todo_cli.services import users
+
+    rt = runtime(ctx)
+    if not yes:
+        f = users.footprint(rt, who)
+        confirm(
+            f"Delete user {f.user.id} <{f.user.email}> with {f.tasks} tasks, "
+            f"{f.conversations} conversations and {f.messages} messages?",
+            yes,
+        )
+    gone = users.delete_user(rt, who)
+    render.message(
+        f"deleted user {gone.user.id} <{gone.user.email}>: {gone.tasks} tasks, "
+        f"{gone.conversations} conversations, {gone.messages} messages"
+    )
