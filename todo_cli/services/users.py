@@ -103,9 +103,8 @@ def add_user(rt: Runtime, data: UserCreate) -> UserPublic:
             s.add(user)
             s.flush()
     except IntegrityError:
-        raise Conflict(
-            f"a user with email {data.email!r} or id {user.id!r} already exists"
-        ) from None
+        also = f" or id {data.id!r}" if data.id else ""
+        raise Conflict(f"a user with email {data.email!r}{also} already exists") from None
     return _public(user)
 
 
