@@ -26,6 +26,7 @@ def _configure(**kwargs: object) -> None:
         render_as_batch=True,
         compare_type=True,
         compare_server_default=True,
+        include_object=models.include_object,
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -187,3 +187,76 @@ class UserPublic(SQLModel):
 
     def to_json(self) -> dict[str, Any]:
         return to_json(self.model_dump())
+
+
+Role = Literal["user", "assistant", "system"]
+
+
+def _content(value: str) -> str:
+    if not value.strip():
+        raise ValueError("message must not be empty")
+    return _no_nul(value, "message")
+
+
+def _conv_title(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return _title(value)
+
+
+class MessageCreate(SQLModel):
+    """One message from `todo chat say` or an import file."""
+
+    role: Role = "user"
+    content: Annotated[str, AfterValidator(_content)]
+
+
+class ConversationCreate(SQLModel):
+    title: Annotated[str | None, AfterValidator(_conv_title)] = None
+
+
+class ConversationImport(ConversationCreate):
+    messages: list[MessageCreate]
+
+
+class MessagePublic(SQLModel):
+    id: int
+    conversation_id: int
+    role: str
+    content: str
+    created_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return to_json(self.model_dump())
+
+
+class ConversationPublic(SQLModel):
+    id: int
+    title: str | None
+    message_count: int
+    created_at: datetime
+    updated_at: datetime
+    preview: str | None = None  # the last message, in `chat list` only
+
+    def to_json(self) -> dict[str, Any]:
+        data = to_json(self.model_dump())
+        if self.preview is None:
+            data.pop("preview")
+        return data
+
+
+class SearchHit(SQLModel):
+    """A message that matched `chat search`, with its conversation and a marked snippet."""
+
+    message: MessagePublic
+    conversation_title: str | None
+    snippet: str  # matches wrapped in HIT_START / HIT_END
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.message.to_json()
+        data["conversation_title"] = self.conversation_title
+        data["snippet"] = self.snippet.replace(HIT_START, "**").replace(HIT_END, "**")
+        return data
+
+
+HIT_START, HIT_END = "\x02", "\x03"
