@@ -74,11 +74,10 @@ def validate(model: type[M], data: dict[str, Any], *, where: str = "") -> M:
 
 def describe(e: ValidationError) -> str:
     err = e.errors()[0]
-    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "value_error":  # our own validators already name what is wrong
+        return str(err["msg"]).removeprefix("Value error, ")
     field = ".".join(str(p) for p in err["loc"])
-    if field and not msg.startswith(field.split(".")[0]):
-        msg = f"{field}: {msg}"
-    return msg
+    return f"{field}: {err['msg']}" if field else str(err["msg"])
 
 
 def to_json(data: dict[str, Any]) -> dict[str, Any]:

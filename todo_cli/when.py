@@ -12,9 +12,12 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from todo_cli.errors import BadInput
 
-_RELATIVE = re.compile(r"^\+(\d{1,5})([dwh])$")
+_RELATIVE = re.compile(r"^([+-])(\d{1,5})([dwh])$")
 _END_OF_DAY = time(23, 59, 59)
-HELP = "an ISO date or time (2026-12-01, 2026-12-01T09:00), today, tomorrow, +3d, +2w or +4h"
+HELP = (
+    "an ISO date or time (2026-12-01, 2026-12-01T09:00), today, tomorrow, yesterday,"
+    " +3d, +2w, +4h or -3d"
+)
 
 
 def _local_tz() -> tzinfo:
@@ -27,25 +30,34 @@ def _end_of(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, _END_OF_DAY, tzinfo=tz).astimezone(UTC)
 
 
-def parse_when(text: str, *, now: datetime | None = None) -> datetime:
-    """Turn WHEN into an aware UTC datetime, or raise BadInput saying what is accepted."""
+def parse_when(text: str, *, now: datetime | None = None, start_of_day: bool = False) -> datetime:
+    """Turn WHEN into an aware UTC datetime, or raise BadInput saying what is accepted.
+
+    `start_of_day=True` reads a bare day as its first second instead of its last, which is
+    what `--since` wants.
+    """
     tz = _local_tz()
     now_local = (now or datetime.now(UTC)).astimezone(tz)
+
+    def day(d: date) -> datetime:
+        if start_of_day:
+            return datetime.combine(d, time(0, 0), tzinfo=tz).astimezone(UTC)
+        return _end_of(d, tz)
+
     word = text.strip().lower()
-    if word == "today":
-        return _end_of(now_local.date(), tz)
-    if word == "tomorrow":
-        return _end_of(now_local.date() + timedelta(days=1), tz)
+    named = {"today": 0, "tomorrow": 1, "yesterday": -1}
+    if word in named:
+        return day(now_local.date() + timedelta(days=named[word]))
     m = _RELATIVE.match(word)
     if m:
-        n, unit = int(m.group(1)), m.group(2)
+        n = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
+        unit = m.group(3)
         if unit == "h":
             return (now_local + timedelta(hours=n)).astimezone(UTC)
-        days = n * 7 if unit == "w" else n
-        return _end_of(now_local.date() + timedelta(days=days), tz)
+        return day(now_local.date() + timedelta(days=n * 7 if unit == "w" else n))
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
-            return _end_of(date.fromisoformat(word), tz)
+            return day(date.fromisoformat(word))
         parsed = datetime.fromisoformat(text.strip())
     except (ValueError, OverflowError):
         raise BadInput(f"bad date {text!r}: expected {HELP}") from None

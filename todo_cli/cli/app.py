@@ -143,9 +143,11 @@ def root(
 
 
 def _register() -> None:
-    from todo_cli.cli import db_cmds, tasks, users
+    from todo_cli.cli import chat, db_cmds, task_io_cmds, tasks, users
 
     tasks.register(app)
+    task_io_cmds.register(app)
+    app.add_typer(chat.app, name="chat")
     app.add_typer(users.app, name="user")
     app.add_typer(db_cmds.app, name="db")
 

@@ -1,0 +1,232 @@
+"""Conversations and messages: every query and transaction behind `todo chat`.
+
+Each conversation keeps its own `message_count` and `updated_at` (last activity), updated in
+the same statement or transaction as every message insert, so `chat list` reads one row per
+conversation and never counts messages. A conversation of another user reads exactly like one
+that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, delete, func, insert, literal, select, update
+from sqlmodel import Session, col
+
+from todo_cli.errors import BadInput, NotFound
+from todo_cli.models import Conversation, Message
+from todo_cli.schemas import (
+    ConversationCreate,
+    ConversationImport,
+    ConversationPublic,
+    MessageCreate,
+    MessagePublic,
+    Page,
+)
+from todo_cli.services.runtime import Runtime
+from todo_cli.services.users import current_user_id
+from todo_cli.types import utcnow
+
+MAX_PAGE_SIZE = 500
+PREVIEW_CHARS = 80
+
+
+def check_page(page: int, page_size: int) -> None:
+    if page < 1:
+        raise BadInput(f"page must be 1 or more (got {page})")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise BadInput(f"page size must be between 1 and {MAX_PAGE_SIZE} (got {page_size})")
+
+
+def conv_public(conv: Conversation, preview: str | None = None) -> ConversationPublic:
+    return ConversationPublic.model_validate({**conv.model_dump(), "preview": preview})
+
+
+def msg_public(msg: Message) -> MessagePublic:
+    return MessagePublic.model_validate(msg.model_dump())
+
+
+def _own(s: Session, uid: str, conv_id: int) -> Conversation:
+    conv = s.scalars(
+        select(Conversation).where(
+            col(Conversation.user_id) == uid, col(Conversation.id) == conv_id
+        )
+    ).first()
+    if conv is None:
+        raise NotFound(f"no conversation with id {conv_id}")
+    return conv
+
+
+def new(rt: Runtime, data: ConversationCreate) -> ConversationPublic:
+    with rt.session(write=True, single=True) as s:
+        conv = Conversation(user_id=current_user_id(rt, s), title=data.title)
+        s.add(conv)
+        s.flush()
+        return conv_public(conv)
+
+
+def list_conversations(
+    rt: Runtime, page: int = 1, page_size: int = 20, since: datetime | None = None
+) -> Page[ConversationPublic]:
+    """Conversations by last activity, newest first, each with a preview of its last message,
+    and the total: one query for the page (the preview is an indexed lookup per listed row)."""
+    check_page(page, page_size)
+    with rt.session(single=True) as s:
+        where: list[ColumnElement[bool]] = [col(Conversation.user_id) == current_user_id(rt, s)]
+        if since is not None:
+            where.append(col(Conversation.updated_at) >= since)
+        last = (
+            select(func.substr(col(Message.content), 1, PREVIEW_CHARS))
+            .where(col(Message.conversation_id) == col(Conversation.id))
+            .order_by(col(Message.created_at).desc(), col(Message.id).desc())
+            .limit(1)
+            .correlate(Conversation)
+            .scalar_subquery()
+        )
+        total_q = select(func.count()).select_from(Conversation).where(*where)
+        stmt = (
+            select(Conversation, last, total_q.scalar_subquery())
+            .where(*where)
+            .order_by(col(Conversation.updated_at).desc(), col(Conversation.id).desc())
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+        rows = s.execute(stmt).all()
+        total = int(rows[0][2]) if rows else int(s.scalar(total_q) or 0) if page > 1 else 0
+        items = [conv_public(c, preview or "") for c, preview, _ in rows]
+    return Page(items, total, page, page_size)
+
+
+def show(
+    rt: Runtime, conv_id: int, page: int = 1, page_size: int = 50, since: datetime | None = None
+) -> tuple[ConversationPublic, Page[MessagePublic]]:
+    """A conversation and one page of its messages, oldest first."""
+    check_page(page, page_size)
+    with rt.session() as s:
+        conv = _own(s, current_user_id(rt, s), conv_id)
+        where: list[ColumnElement[bool]] = [col(Message.conversation_id) == conv_id]
+        total = conv.message_count
+        if since is not None:
+            where.append(col(Message.created_at) >= since)
+            total = int(s.scalar(select(func.count()).select_from(Message).where(*where)) or 0)
+        msgs = s.scalars(
+            select(Message)
+            .where(*where)
+            .order_by(col(Message.created_at), col(Message.id))
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        ).all()
+        return conv_public(conv), Page([msg_public(m) for m in msgs], total, page, page_size)
+
+
+def say(rt: Runtime, conv_id: int, data: MessageCreate) -> MessagePublic:
+    """Add a message; the conversation's last activity and count move in the same statement
+    (PostgreSQL: one UPDATE ... RETURNING feeding an INSERT, a single round trip)."""
+    now = utcnow()
+    bump = (
+        update(Conversation)
+        .values(message_count=col(Conversation.message_count) + 1, updated_at=now)
+        .returning(col(Conversation.id), col(Conversation.user_id))
+    )
+    with rt.session(write=True, single=True) as s:
+        uid = current_user_id(rt, s)
+        bump = bump.where(col(Conversation.id) == conv_id, col(Conversation.user_id) == uid)
+        cols = ["conversation_id", "user_id", "role", "content", "created_at"]
+        if s.get_bind().dialect.name == "postgresql":
+            c = bump.cte("bumped")
+            values = select(
+                c.c.id, c.c.user_id, literal(data.role), literal(data.content), literal(now)
+            )
+            stmt = insert(Message).from_select(cols, values).returning(Message)
+            msg = s.scalars(stmt).first()
+        else:  # SQLite: no DML in CTEs, but the transaction is local and cheap
+            msg = None
+            if s.execute(bump).first() is not None:
+                row = {"conversation_id": conv_id, "user_id": uid, "created_at": now}
+                msg = s.scalars(
+                    insert(Message).values(**row, **data.model_dump()).returning(Message)
+                ).one()
+        if msg is None:
+            raise NotFound(f"no conversation with id {conv_id}")
+        return msg_public(msg)
+
+
+def rename(rt: Runtime, conv_id: int, data: ConversationCreate) -> ConversationPublic:
+    with rt.session(write=True, single=True) as s:
+        stmt = (
+            update(Conversation)
+            .where(
+                col(Conversation.id) == conv_id, col(Conversation.user_id) == current_user_id(rt, s)
+            )
+            .values(title=data.title)
+            .returning(Conversation)
+        )
+        conv = s.scalars(stmt).first()
+        if conv is None:
+            raise NotFound(f"no conversation with id {conv_id}")
+        return conv_public(conv)
+
+
+def get(rt: Runtime, conv_id: int) -> ConversationPublic:
+    with rt.session(single=True) as s:
+        return conv_public(_own(s, current_user_id(rt, s), conv_id))
+
+
+def delete_conversation(rt: Runtime, conv_id: int) -> ConversationPublic:
+    """Delete a conversation and its messages (they cascade) in one statement."""
+    with rt.session(write=True, single=True) as s:
+        stmt = (
+            delete(Conversation)
+            .where(
+                col(Conversation.id) == conv_id, col(Conversation.user_id) == current_user_id(rt, s)
+            )
+            .returning(Conversation)
+        )
+        conv = s.scalars(stmt).first()
+        if conv is None:
+            raise NotFound(f"no conversation with id {conv_id}")
+        return conv_public(conv)
+
+
+def export_messages(
+    rt: Runtime, conv_id: int
+) -> tuple[ConversationPublic, Iterator[MessagePublic]]:
+    """The conversation and an iterator that streams its messages, oldest first.
+
+    The caller must exhaust the iterator; the database session stays open until then.
+    """
+    conv = get(rt, conv_id)
+
+    def stream() -> Iterator[MessagePublic]:
+        with rt.session() as s:
+            stmt = (
+                select(Message)
+                .where(col(Message.conversation_id) == conv_id)
+                .order_by(col(Message.created_at), col(Message.id))
+                .execution_options(yield_per=1000)
+            )
+            for msg in s.scalars(stmt):
+                yield msg_public(msg)
+
+    return conv, stream()
+
+
+def import_conversation(rt: Runtime, data: ConversationImport) -> ConversationPublic:
+    """A new conversation holding all the messages, in one transaction: all or nothing."""
+    now = utcnow()
+    with rt.session(write=True) as s:
+        uid = current_user_id(rt, s)
+        count = len(data.messages)
+        conv = Conversation(
+            user_id=uid, title=data.title, message_count=count, created_at=now, updated_at=now
+        )
+        s.add(conv)
+        s.flush()
+        rows = [
+            {"conversation_id": conv.id, "user_id": uid, "created_at": now, **m.model_dump()}
+            for m in data.messages
+        ]
+        for start in range(0, len(rows), 2000):
+            s.execute(insert(Message), rows[start : start + 2000])
+        return conv_public(conv)
