@@ -29,6 +29,8 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     for var in ("DATABASE_URL", "DATABASE_URL_DIRECT", "TODO_USER", "TODO_SLOW_MS"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(work)
+    # Keep retries of unreachable servers short; fault-injection tests set their own deadline.
+    monkeypatch.setenv("TODO_RETRY_SECONDS", "1")
     import todo_cli.config as config
 
     monkeypatch.setattr(config, "_dotenv_loaded", False)

@@ -110,6 +110,9 @@ def parse_url(raw: str) -> URL:
             raise BadInput(f"invalid database URL {mask_url(raw)!r}: no host")
         if url.port is not None and not 0 < url.port < 65536:
             raise BadInput(f"invalid database URL {mask_url(raw)!r}: bad port")
+        # Neon only speaks TLS; make that explicit rather than relying on libpq's "prefer".
+        if (url.host or "").endswith(".neon.tech") and "sslmode" not in url.query:
+            url = url.update_query_dict({"sslmode": "require"})
     return url
 
 

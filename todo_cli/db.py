@@ -21,9 +21,24 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from todo_cli.config import DatabaseTarget
-from todo_cli.errors import DatabaseUnavailable, TodoError
+from todo_cli.errors import BadInput, DatabaseUnavailable, TodoError
 
 CONNECT_TIMEOUT_S = 10
+APPLICATION_NAME = "todo-cli"
+
+
+def connect_timeout() -> int:
+    """Seconds libpq may spend connecting: TODO_CONNECT_TIMEOUT, default 10 (libpq's minimum
+    is 2). A waking Neon compute usually answers within a few hundred milliseconds."""
+    raw = os.environ.get("TODO_CONNECT_TIMEOUT", "")
+    try:
+        return max(2, int(raw)) if raw else CONNECT_TIMEOUT_S
+    except ValueError:
+        raise BadInput(
+            f"TODO_CONNECT_TIMEOUT must be a whole number of seconds, not {raw!r}"
+        ) from None
+
+
 SQLITE_BUSY_MS = 30_000
 
 
@@ -34,10 +49,11 @@ def make_engine(target: DatabaseTarget, *, fast: bool = True, echo: bool = False
     from todo_cli import pgdialect
 
     url = target.url.set(drivername=pgdialect.DRIVERNAME) if fast else target.url
-    connect_args: dict[str, Any] = {"application_name": "todo"}
+    connect_args: dict[str, Any] = {}
+    if "application_name" not in target.url.query:
+        connect_args["application_name"] = APPLICATION_NAME
     if "connect_timeout" not in target.url.query:
-        timeout = os.environ.get("TODO_CONNECT_TIMEOUT", str(CONNECT_TIMEOUT_S))
-        connect_args["connect_timeout"] = int(timeout)
+        connect_args["connect_timeout"] = connect_timeout()
     return create_engine(
         url,
         echo=echo,
@@ -117,6 +133,22 @@ def autocommit(conn: Connection, on: bool = True) -> Iterator[Connection]:
             raw.autocommit = False  # type: ignore[union-attr]
 
 
+def insert_for(session: Session, model: Any) -> Any:
+    """INSERT for this session's backend, with ON CONFLICT support (both dialects have it)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert(model)
+
+
+def new_request_key() -> str:
+    """A fresh idempotency key for one write (see models.Task.request_key)."""
+    import uuid
+
+    return uuid.uuid4().hex
+
+
 @contextmanager
 def translate_errors(target: DatabaseTarget) -> Iterator[None]:
     """Turn driver errors into our own, one line each, with the password scrubbed."""
@@ -124,16 +156,71 @@ def translate_errors(target: DatabaseTarget) -> Iterator[None]:
         yield
     except TodoError:
         raise
-    except exc.OperationalError as e:
-        if target.backend == "sqlite" and "locked" in str(e.orig):
-            raise DatabaseUnavailable("database is locked by another process; try again") from e
+    except (exc.OperationalError, exc.InterfaceError) as e:
+        if target.backend == "sqlite":
+            if "locked" in str(e.orig) or "busy" in str(e.orig):
+                raise DatabaseUnavailable(
+                    "database is locked by another process; try again", transient=True
+                ) from e
+            raise DatabaseUnavailable(f"cannot open {target.display}: {e.orig}") from e
+        kind = classify(e)
+        verb = "lost the connection to" if e.connection_invalidated else "cannot reach database"
         raise DatabaseUnavailable(
-            f"cannot reach database {target.display}: {driver_message(e, target)}"
+            f"{verb} {target.display}: {driver_message(e, target)}",
+            transient=kind == "transient",
+            auth=kind == "auth",
         ) from e
-    except exc.InterfaceError as e:
-        raise DatabaseUnavailable(
-            f"lost the connection to {target.display}: {driver_message(e, target)}"
-        ) from e
+    except exc.DBAPIError as e:
+        if target.backend == "postgresql" and classify(e) == "transient":
+            raise DatabaseUnavailable(
+                f"lost the connection to {target.display}: {driver_message(e, target)}",
+                transient=True,
+            ) from e
+        raise
+
+
+# SQLSTATEs a retry can cure: the server is shutting down or restarting, or the connection
+# broke. Anything about credentials, permissions or the request itself is final.
+_TRANSIENT_SQLSTATES = {"57P01", "57P02", "57P03", "08000", "08001", "08003", "08004", "08006"}
+_TRANSIENT_TEXT = (
+    "couldn't connect to compute node",
+    "ssl syscall error",
+    "timeout expired",
+    "connection refused",
+    "server closed the connection unexpectedly",
+    "could not connect to server",
+    "terminating connection",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "no connection to the server",
+    "connection already closed",
+    "could not receive data from server",
+    "could not send data to server",
+    "eof detected",
+)
+_AUTH_TEXT = (
+    "password authentication failed",
+    "no pg_hba.conf entry",
+    "authentication failed",
+    "no password supplied",
+    'role "',
+)
+_FINAL_TEXT = ("does not exist", "invalid", "unsupported", "sslmode", "certificate")
+
+
+def classify(e: exc.DBAPIError) -> str:
+    """'auth', 'transient' or 'final' for a PostgreSQL driver error."""
+    code = getattr(e.orig, "pgcode", None)
+    text = str(e.orig).lower()
+    if code in ("28P01", "28000") or any(t in text for t in _AUTH_TEXT):
+        return "auth"
+    if code in _TRANSIENT_SQLSTATES:
+        return "transient"
+    if any(t in text for t in _FINAL_TEXT) and "timeout" not in text:
+        return "final"
+    if e.connection_invalidated or any(t in text for t in _TRANSIENT_TEXT):
+        return "transient"
+    return "final"
 
 
 def driver_message(e: exc.DBAPIError, target: DatabaseTarget) -> str:

@@ -35,7 +35,16 @@ class Conflict(TodoError):
 
 
 class DatabaseUnavailable(TodoError):
-    """The database could not be reached, refused us, or timed out."""
+    """The database could not be reached, refused us, or timed out.
+
+    `transient` marks faults worth retrying (a waking Neon compute, a dropped connection);
+    authentication and configuration errors are not.
+    """
+
+    def __init__(self, message: str, *, transient: bool = False, auth: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+        self.auth = auth
 
 
 class NotMigrated(TodoError):

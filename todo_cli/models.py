@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 from todo_cli.types import TagList, UTCDateTime, utcnow
 
 # Bump this together with a new file in migrations/versions/ (a test checks they agree).
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 1000
@@ -32,6 +32,10 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def _request_key() -> Column[str]:
+    return Column(String(64), nullable=True)
 
 
 def _user_fk() -> Column[str]:
@@ -58,6 +62,7 @@ class User(SQLModel, table=True):
 class Task(SQLModel, table=True):
     __tablename__ = "tasks"
     __table_args__ = (
+        Index("uq_tasks_request_key", "request_key", unique=True),
         CheckConstraint(f"length(title) BETWEEN 1 AND {TITLE_MAX}", name="title_length"),
         CheckConstraint(
             f"description IS NULL OR length(description) <= {DESCRIPTION_MAX}",
@@ -93,6 +98,9 @@ class Task(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    # Idempotency key of the write that created the row: a retried `add`, `chat new` or
+    # `chat say` whose first attempt did commit finds its row instead of adding a second one.
+    request_key: str | None = Field(default=None, sa_column=_request_key())
     user_id: str = Field(sa_column=_user_fk())
     title: str = Field(sa_column=Column(String(TITLE_MAX), nullable=False))
     description: str | None = Field(
@@ -117,6 +125,7 @@ class Task(SQLModel, table=True):
 class Conversation(SQLModel, table=True):
     __tablename__ = "conversations"
     __table_args__ = (
+        Index("uq_conversations_request_key", "request_key", unique=True),
         CheckConstraint(
             f"title IS NULL OR length(title) BETWEEN 1 AND {TITLE_MAX}", name="title_length"
         ),
@@ -126,6 +135,9 @@ class Conversation(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    # Idempotency key of the write that created the row: a retried `add`, `chat new` or
+    # `chat say` whose first attempt did commit finds its row instead of adding a second one.
+    request_key: str | None = Field(default=None, sa_column=_request_key())
     user_id: str = Field(sa_column=_user_fk())
     title: str | None = Field(default=None, sa_column=Column(String(TITLE_MAX), nullable=True))
     # Kept in step by the chat service in the same transaction as each insert or delete,
@@ -140,6 +152,7 @@ class Conversation(SQLModel, table=True):
 class Message(SQLModel, table=True):
     __tablename__ = "messages"
     __table_args__ = (
+        Index("uq_messages_request_key", "request_key", unique=True),
         CheckConstraint("role IN ('user', 'assistant', 'system')", name="role_valid"),
         CheckConstraint("length(content) >= 1", name="content_not_empty"),
         # `chat show`: one conversation's messages, oldest first, paged.
@@ -148,6 +161,9 @@ class Message(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    # Idempotency key of the write that created the row: a retried `add`, `chat new` or
+    # `chat say` whose first attempt did commit finds its row instead of adding a second one.
+    request_key: str | None = Field(default=None, sa_column=_request_key())
     conversation_id: int = Field(
         sa_column=Column(
             Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False

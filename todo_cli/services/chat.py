@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, literal, select, update
 from sqlmodel import Session, col
 
+from todo_cli.db import insert_for, new_request_key
 from todo_cli.errors import BadInput, NotFound
 from todo_cli.models import Conversation, Message
 from todo_cli.schemas import (
@@ -24,6 +26,8 @@ from todo_cli.schemas import (
     MessagePublic,
     Page,
 )
+from todo_cli.services import retry
+from todo_cli.services.retry import retrying
 from todo_cli.services.runtime import Runtime
 from todo_cli.services.users import current_user_id
 from todo_cli.types import utcnow
@@ -59,13 +63,30 @@ def _own(s: Session, uid: str, conv_id: int) -> Conversation:
 
 
 def new(rt: Runtime, data: ConversationCreate) -> ConversationPublic:
+    key = new_request_key()
+    return retry.run(rt, lambda: _new(rt, data, key))
+
+
+def _new(rt: Runtime, data: ConversationCreate, key: str) -> ConversationPublic:
     with rt.session(write=True, single=True) as s:
-        conv = Conversation(user_id=current_user_id(rt, s), title=data.title)
-        s.add(conv)
-        s.flush()
+        now = utcnow()
+        values = {
+            "user_id": current_user_id(rt, s),
+            "title": data.title,
+            "message_count": 0,
+            "created_at": now,
+            "updated_at": now,
+            "request_key": key,
+        }
+        stmt = insert_for(s, Conversation).values(values)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["request_key"]).returning(Conversation)
+        conv = s.scalars(stmt).first()
+        if conv is None:  # an earlier attempt committed before its reply was lost
+            conv = s.scalars(select(Conversation).where(col(Conversation.request_key) == key)).one()
         return conv_public(conv)
 
 
+@retrying
 def list_conversations(
     rt: Runtime, page: int = 1, page_size: int = 20, since: datetime | None = None
 ) -> Page[ConversationPublic]:
@@ -98,6 +119,7 @@ def list_conversations(
     return Page(items, total, page, page_size)
 
 
+@retrying
 def show(
     rt: Runtime, conv_id: int, page: int = 1, page_size: int = 50, since: datetime | None = None
 ) -> tuple[ConversationPublic, Page[MessagePublic]]:
@@ -121,37 +143,48 @@ def show(
 
 
 def say(rt: Runtime, conv_id: int, data: MessageCreate) -> MessagePublic:
-    """Add a message; the conversation's last activity and count move in the same statement
-    (PostgreSQL: one UPDATE ... RETURNING feeding an INSERT, a single round trip)."""
+    """Add a message; the conversation's last activity and count move with it, atomically.
+
+    On PostgreSQL it is one statement (an UPDATE ... RETURNING feeding an INSERT): one round
+    trip. The request key makes a retried `say` find its message instead of adding it twice,
+    and the UPDATE only counts a message that is not there yet.
+    """
+    key = new_request_key()
+    return retry.run(rt, lambda: _say(rt, conv_id, data, key))
+
+
+def _say(rt: Runtime, conv_id: int, data: MessageCreate, key: str) -> MessagePublic:
     now = utcnow()
-    bump = (
-        update(Conversation)
-        .values(message_count=col(Conversation.message_count) + 1, updated_at=now)
-        .returning(col(Conversation.id), col(Conversation.user_id))
-    )
     with rt.session(write=True, single=True) as s:
         uid = current_user_id(rt, s)
-        bump = bump.where(col(Conversation.id) == conv_id, col(Conversation.user_id) == uid)
-        cols = ["conversation_id", "user_id", "role", "content", "created_at"]
+        already = select(col(Message.id)).where(col(Message.request_key) == key).exists()
+        bump = (
+            update(Conversation)
+            .where(col(Conversation.id) == conv_id, col(Conversation.user_id) == uid, ~already)
+            .values(message_count=col(Conversation.message_count) + 1, updated_at=now)
+            .returning(col(Conversation.id))
+        )
+        cols = ["conversation_id", "user_id", "role", "content", "created_at", "request_key"]
         if s.get_bind().dialect.name == "postgresql":
             c = bump.cte("bumped")
-            values = select(
-                c.c.id, c.c.user_id, literal(data.role), literal(data.content), literal(now)
-            )
+            consts: list[Any] = [literal(uid), literal(data.role), literal(data.content)]
+            values = select(c.c.id, *consts, literal(now), literal(key))
             stmt = insert(Message).from_select(cols, values).returning(Message)
             msg = s.scalars(stmt).first()
         else:  # SQLite: no DML in CTEs, but the transaction is local and cheap
             msg = None
             if s.execute(bump).first() is not None:
                 row = {"conversation_id": conv_id, "user_id": uid, "created_at": now}
-                msg = s.scalars(
-                    insert(Message).values(**row, **data.model_dump()).returning(Message)
-                ).one()
+                ins = insert(Message).values(**row, **data.model_dump(), request_key=key)
+                msg = s.scalars(ins.returning(Message)).one()
+        if msg is None:
+            msg = s.scalars(select(Message).where(col(Message.request_key) == key)).first()
         if msg is None:
             raise NotFound(f"no conversation with id {conv_id}")
         return msg_public(msg)
 
 
+@retrying
 def rename(rt: Runtime, conv_id: int, data: ConversationCreate) -> ConversationPublic:
     with rt.session(write=True, single=True) as s:
         stmt = (
@@ -168,11 +201,13 @@ def rename(rt: Runtime, conv_id: int, data: ConversationCreate) -> ConversationP
         return conv_public(conv)
 
 
+@retrying
 def get(rt: Runtime, conv_id: int) -> ConversationPublic:
     with rt.session(single=True) as s:
         return conv_public(_own(s, current_user_id(rt, s), conv_id))
 
 
+@retrying
 def delete_conversation(rt: Runtime, conv_id: int) -> ConversationPublic:
     """Delete a conversation and its messages (they cascade) in one statement."""
     with rt.session(write=True, single=True) as s:
@@ -213,13 +248,30 @@ def export_messages(
 
 
 def import_conversation(rt: Runtime, data: ConversationImport) -> ConversationPublic:
-    """A new conversation holding all the messages, in one transaction: all or nothing."""
+    """A new conversation holding all the messages, in one transaction: all or nothing.
+
+    The conversation carries the request key; if a retry finds it, the first attempt's
+    transaction committed as a whole and there is nothing left to do.
+    """
+    key = new_request_key()
+    return retry.run(rt, lambda: _import(rt, data, key))
+
+
+def _import(rt: Runtime, data: ConversationImport, key: str) -> ConversationPublic:
     now = utcnow()
     with rt.session(write=True) as s:
+        done = s.scalars(select(Conversation).where(col(Conversation.request_key) == key)).first()
+        if done is not None:
+            return conv_public(done)
         uid = current_user_id(rt, s)
         count = len(data.messages)
         conv = Conversation(
-            user_id=uid, title=data.title, message_count=count, created_at=now, updated_at=now
+            user_id=uid,
+            title=data.title,
+            message_count=count,
+            created_at=now,
+            updated_at=now,
+            request_key=key,
         )
         s.add(conv)
         s.flush()

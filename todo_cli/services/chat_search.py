@@ -17,6 +17,7 @@ from todo_cli.errors import BadInput
 from todo_cli.models import SEARCH_CONFIG, SEARCH_MAX_CHARS
 from todo_cli.schemas import HIT_END, HIT_START, MessagePublic, Page, SearchHit
 from todo_cli.services.chat import check_page
+from todo_cli.services.retry import retrying
 from todo_cli.services.runtime import Runtime
 from todo_cli.services.users import current_user_id
 from todo_cli.types import UTCDateTime
@@ -68,6 +69,7 @@ def words(query: str) -> list[str]:
     return found
 
 
+@retrying
 def search(rt: Runtime, query: str, page: int = 1, page_size: int = 20) -> Page[SearchHit]:
     check_page(page, page_size)
     terms = words(query)

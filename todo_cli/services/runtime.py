@@ -62,6 +62,12 @@ class Runtime:
         """The database password, if the URL was resolved: for scrubbing it from messages."""
         return self._target.password if self._target is not None else None
 
+    def reset_connections(self) -> None:
+        """Drop pooled connections (before a retry) and check the schema again."""
+        if self._engine is not None:
+            self._engine.dispose()
+        self._schema_checked = False
+
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()

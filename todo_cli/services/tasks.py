@@ -17,9 +17,12 @@ from sqlalchemy import ColumnElement, delete, false, func, or_, select, text, tr
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
+from todo_cli.db import insert_for, new_request_key
 from todo_cli.errors import BadInput, NotFound
 from todo_cli.models import PRIORITIES, Task
 from todo_cli.schemas import PRIORITY_NAMES, Page, TaskCreate, TaskPublic, TaskUpdate
+from todo_cli.services import retry
+from todo_cli.services.retry import retrying
 from todo_cli.services.runtime import Runtime
 from todo_cli.services.users import current_user_id, forget_current_user
 from todo_cli.types import utcnow
@@ -70,13 +73,32 @@ def _row_values(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def add(rt: Runtime, data: TaskCreate) -> TaskPublic:
-    """Create a task for the current user: one INSERT ... RETURNING."""
+    """Create a task for the current user: one INSERT ... RETURNING.
+
+    The request key makes a retry after a lost reply find the row the first attempt wrote.
+    """
+    key = new_request_key()
+    return retry.run(rt, lambda: _add(rt, data, key))
+
+
+def _add(rt: Runtime, data: TaskCreate, key: str) -> TaskPublic:
     for attempt in (1, 2):
         try:
             with rt.session(write=True, single=True) as s:
-                task = Task(user_id=current_user_id(rt, s), **_row_values(data.model_dump()))
-                s.add(task)
-                s.flush()
+                now = utcnow()
+                values = {
+                    **_row_values(data.model_dump()),
+                    "user_id": current_user_id(rt, s),
+                    "completed": False,
+                    "created_at": now,
+                    "updated_at": now,
+                    "request_key": key,
+                }
+                stmt = insert_for(s, Task).values(values)
+                stmt = stmt.on_conflict_do_nothing(index_elements=["request_key"])
+                task = s.scalars(stmt.returning(Task)).first()
+                if task is None:  # an earlier attempt committed before its reply was lost
+                    task = s.scalars(select(Task).where(col(Task.request_key) == key)).one()
                 return public(task)
         except IntegrityError:
             if attempt == 2:
@@ -85,6 +107,7 @@ def add(rt: Runtime, data: TaskCreate) -> TaskPublic:
     raise AssertionError("unreachable")
 
 
+@retrying
 def get(rt: Runtime, task_id: int) -> TaskPublic:
     with rt.session(single=True) as s:
         return public(_own(s, current_user_id(rt, s), task_id, live=False))
@@ -102,6 +125,7 @@ def _own(s: Session, uid: str, task_id: int, *, live: bool = True, lock: bool = 
     return task
 
 
+@retrying
 def edit(rt: Runtime, task_id: int, changes: TaskUpdate) -> TaskPublic:
     """Change only the fields that were given; `updated_at` moves."""
     given = changes.model_fields_set
@@ -122,6 +146,7 @@ def edit(rt: Runtime, task_id: int, changes: TaskUpdate) -> TaskPublic:
         return public(task)
 
 
+@retrying
 def _update_many(
     rt: Runtime, ids: Sequence[int], values: dict[str, Any], *scope: ColumnElement[bool]
 ) -> list[TaskPublic]:
@@ -196,6 +221,7 @@ def restore(rt: Runtime, ids: Sequence[int]) -> list[TaskPublic]:
     return _update_many(rt, ids, values, col(Task.deleted_at).is_not(None))
 
 
+@retrying
 def hard_delete(rt: Runtime, ids: Sequence[int]) -> int:
     """Remove tasks for good (live or in the trash); all of them or none."""
     wanted = sorted(set(ids))
@@ -218,12 +244,14 @@ def _purge_scope(uid: str, older_than_days: int | None) -> list[ColumnElement[bo
     return where
 
 
+@retrying
 def count_purgeable(rt: Runtime, older_than_days: int | None) -> int:
     with rt.session() as s:
         where = _purge_scope(current_user_id(rt, s), older_than_days)
         return int(s.scalar(select(func.count()).select_from(Task).where(*where)) or 0)
 
 
+@retrying
 def purge(rt: Runtime, older_than_days: int | None) -> int:
     """Empty the trash (only what was deleted more than N days ago, if given)."""
     with rt.session(write=True, single=True) as s:
@@ -281,6 +309,7 @@ def _order(q: TaskQuery) -> list[Any]:
     return [first, tie]
 
 
+@retrying
 def list_tasks(rt: Runtime, q: TaskQuery) -> Page[TaskPublic]:
     """One page of tasks and the total, in one query (a second only past the last page)."""
     q.check()

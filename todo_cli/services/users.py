@@ -18,9 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from todo_cli import state
+from todo_cli.db import insert_for
 from todo_cli.errors import Conflict, NotFound
 from todo_cli.models import Conversation, Message, Task, User
 from todo_cli.schemas import UserCreate, UserPublic
+from todo_cli.services.retry import retrying
 from todo_cli.services.runtime import Runtime
 from todo_cli.types import utcnow
 
@@ -74,11 +76,7 @@ def _ensure_local_user(session: Session) -> str:
     """
     uid, email = local_identity()
     values = {"id": uid, "email": email, "name": uid, "created_at": utcnow()}
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    ins = insert(User).values(values)
+    ins = insert_for(session, User).values(values)
     upsert = ins.on_conflict_do_update(
         index_elements=["email"], set_={"email": ins.excluded.email}
     ).returning(col(User.id))
@@ -95,6 +93,7 @@ def _get(session: Session, id_or_email: str) -> User:
     return user
 
 
+@retrying
 def add_user(rt: Runtime, data: UserCreate) -> UserPublic:
     """Create a user; an email already in use (compared without case) is a conflict."""
     user = User(id=data.id or uuid.uuid4().hex[:12], email=data.email, name=data.name)
@@ -108,12 +107,14 @@ def add_user(rt: Runtime, data: UserCreate) -> UserPublic:
     return _public(user)
 
 
+@retrying
 def list_users(rt: Runtime) -> list[UserPublic]:
     with rt.session(single=True) as s:
         rows = s.scalars(select(User).order_by(col(User.created_at), col(User.id))).all()
         return [_public(u) for u in rows]
 
 
+@retrying
 def use_user(rt: Runtime, id_or_email: str) -> UserPublic:
     """Make this user the current one for this database (saved in the data dir)."""
     with rt.session(single=True) as s:
@@ -123,6 +124,7 @@ def use_user(rt: Runtime, id_or_email: str) -> UserPublic:
     return user
 
 
+@retrying
 def whoami(rt: Runtime) -> UserPublic:
     with rt.session(single=True) as s:
         uid = current_user_id(rt, s)
@@ -142,6 +144,7 @@ class Footprint:
     messages: int
 
 
+@retrying
 def footprint(rt: Runtime, id_or_email: str) -> Footprint:
     """What deleting this user would remove, counted in one query."""
     with rt.session(single=True) as s:
@@ -154,6 +157,7 @@ def footprint(rt: Runtime, id_or_email: str) -> Footprint:
         return Footprint(_public(user), int(tasks), int(convs), int(msgs))
 
 
+@retrying
 def delete_user(rt: Runtime, id_or_email: str) -> Footprint:
     """Delete the user and everything they own, in one transaction."""
     with rt.session(write=True) as s:
