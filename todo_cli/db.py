@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from todo_cli.config import DatabaseTarget
 from todo_cli.errors import BadInput, DatabaseUnavailable, TodoError
+from todo_cli.profiling import Profile, instrument
 
 CONNECT_TIMEOUT_S = 10
 APPLICATION_NAME = "todo-cli"
@@ -42,8 +43,20 @@ def connect_timeout() -> int:
 SQLITE_BUSY_MS = 30_000
 
 
-def make_engine(target: DatabaseTarget, *, fast: bool = True, echo: bool = False) -> Engine:
+def make_engine(
+    target: DatabaseTarget,
+    *,
+    fast: bool = True,
+    echo: bool = False,
+    profile: Profile | None = None,
+) -> Engine:
     """Create the engine for `target`. `fast=False` keeps the stock dialect (for migrations)."""
+    engine = _make_engine(target, fast=fast, echo=echo)
+    instrument(engine, profile)
+    return engine
+
+
+def _make_engine(target: DatabaseTarget, *, fast: bool, echo: bool) -> Engine:
     if target.backend == "sqlite":
         return _sqlite_engine(target, echo=echo)
     from todo_cli import pgdialect

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from todo_cli.profiling import Profile
     from todo_cli.schemas import (
         ConversationPublic,
         MessagePublic,
@@ -46,6 +47,18 @@ def message(text: str) -> None:
 def note(text: str) -> None:
     """Progress and hints on stderr, so stdout stays clean for pipes."""
     sys.stderr.write(text + "\n")
+
+
+def profile(p: Profile | None) -> None:
+    """The --profile report, on stderr after the command's own output."""
+    if p is None:
+        return
+    out = sys.stderr
+    out.write(f"-- profile: {len(p.statements)} statements, {p.round_trips} round trips")
+    out.write(f" (+ handshake), {p.connections} connection(s)")
+    out.write(f", connect {p.connect_ms:.1f} ms\n" if p.connections else "\n")
+    for i, st in enumerate(p.statements, 1):
+        out.write(f"-- {i:>3}  {st.ms:8.2f} ms  {safe(st.sql[:300])}\n")
 
 
 def error(text: str) -> None:

@@ -124,7 +124,15 @@ def root(
         ),
     ] = None,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show tracebacks and SQL on errors.")
+        bool, typer.Option("--verbose", "-v", help="Show retries, and tracebacks on errors.")
+    ] = False,
+    profile: Annotated[
+        bool,
+        typer.Option(
+            "--profile",
+            help="After the output, print each SQL statement with its time, the round trips "
+            "and connections to stderr. TODO_SLOW_MS=N logs statements slower than N ms.",
+        ),
     ] = False,
     version: Annotated[
         bool,
@@ -137,9 +145,31 @@ def root(
     from todo_cli.services.runtime import Runtime
 
     _Invocation.verbose = verbose
+    _setup_logging(verbose)
     runtime = Runtime(database_url, user)
     _Invocation.runtime = ctx.obj = runtime
+    if profile:
+        from todo_cli.profiling import Profile
+
+        runtime.profile = Profile()
+        ctx.call_on_close(lambda: render.profile(runtime.profile))
     ctx.call_on_close(runtime.close)
+
+
+def _setup_logging(verbose: bool) -> None:
+    """Retries (with --verbose) and slow statements (TODO_SLOW_MS) are logged to stderr."""
+    import logging
+    import os
+
+    if not verbose and not os.environ.get("TODO_SLOW_MS"):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("todo: %(message)s"))
+    logger = logging.getLogger("todo")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logging.getLogger("todo.retry").disabled = not verbose
 
 
 def _register() -> None:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
 
+    from todo_cli.profiling import Profile
+
 # SQLSTATEs that mean "the schema is not what the code expects".
 _SCHEMA_SQLSTATES = {"42P01", "42703"}  # undefined_table, undefined_column
 
@@ -34,6 +36,7 @@ class Runtime:
         self._database_url = database_url
         self.user_hint = user
         self.echo = echo
+        self.profile: Profile | None = None  # set by --profile
         self._target: DatabaseTarget | None = None
         self._engine: Engine | None = None
         self._schema_checked = False
@@ -55,7 +58,7 @@ class Runtime:
         if self._engine is None:
             from todo_cli.db import make_engine
 
-            self._engine = make_engine(self.target, echo=self.echo)
+            self._engine = make_engine(self.target, echo=self.echo, profile=self.profile)
         return self._engine
 
     def resolved_password(self) -> str | None:
