@@ -3,11 +3,14 @@
 `todo db migrate` passes a ready connection in `config.attributes["connection"]`; a developer
 running `alembic` by hand gets the same database todo would use (the direct endpoint on Neon).
 SQLite runs in batch mode, since it cannot ALTER most things in place. On PostgreSQL an advisory
-lock, held for the migration transaction, makes concurrent `todo db migrate` runs (parallel CI
-jobs) queue up: the second one then finds the schema at head and does nothing.
+lock, held for the whole run, makes concurrent `todo db migrate` runs (parallel CI
+jobs) queue up: the second one then finds the schema at head and does nothing. Each revision
+commits on its own there, so a failing revision leaves the database at the last good one.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -20,8 +23,20 @@ config = context.config
 target_metadata = models.SQLModel.metadata
 
 
+def _record(ctx: object, step: Any, heads: object, run_args: object) -> None:
+    """Note each revision this run applied, so `todo db migrate` reports what it did itself."""
+    applied = config.attributes.setdefault("applied", [])
+    applied.append(
+        (
+            ",".join(step.source_revision_ids) or None,
+            ",".join(step.destination_revision_ids) or None,
+        )
+    )
+
+
 def _configure(**kwargs: object) -> None:
     context.configure(
+        on_version_apply=_record,
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
@@ -43,11 +58,37 @@ def run_offline() -> None:
 
 
 def _run_with(connection: Connection) -> None:
-    _configure(connection=connection)
-    with context.begin_transaction():
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
-        context.run_migrations()
+    if connection.dialect.name != "postgresql":
+        # SQLite: one transaction (BEGIN IMMEDIATE, see todo_cli.db) so concurrent runs queue.
+        _configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    # PostgreSQL: each revision commits on its own, so a failure leaves the database at the last
+    # good revision. A session advisory lock, held on this direct connection for the whole run,
+    # serialises concurrent `todo db migrate` runs; the second then finds nothing to do.
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    _raw_execute(raw, f"SELECT pg_advisory_lock({MIGRATION_LOCK_ID})")
+    try:
+        _configure(connection=connection, transaction_per_migration=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        if not getattr(raw, "closed", True):
+            _raw_execute(raw, f"SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})")
+
+
+def _raw_execute(raw: Any, sql: str) -> None:
+    """Run `sql` outside any transaction, beside SQLAlchemy's own bookkeeping."""
+    raw.autocommit = True
+    try:
+        with raw.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        raw.autocommit = False
 
 
 def run_online() -> None:

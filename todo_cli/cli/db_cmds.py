@@ -32,17 +32,33 @@ def migrate(
         str, typer.Option("--revision", "-r", help="Target revision.", show_default=True)
     ] = "head",
     sql: SqlOpt = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Change nothing; exit 1 if migrations are pending, 0 at head."
+        ),
+    ] = False,
 ) -> None:
-    """Upgrade the schema to the latest revision (or --revision). Safe to run again.
+    """Upgrade the schema to the latest revision (or --revision). Safe to run again, and
+    concurrent runs queue on a lock: the revisions are applied once.
 
     On Neon this uses DATABASE_URL_DIRECT, or the direct host derived from a -pooler URL.
 
     Example: DATABASE_URL=postgresql://... todo db migrate
+
+    Example (a CI gate): todo db migrate --check
     """
     from todo_cli.services import migrations
 
     rt: Runtime = ctx.obj
     target = rt.admin_target()
+    if check:
+        state = migrations.current(target)
+        if state.after == state.head:
+            render.message(f"at head ({state.head})")
+            return
+        render.message(f"pending: {_rev(state.after)} -> {state.head} (run: todo db migrate)")
+        raise typer.Exit(1)
     if sql:
         render.message(migrations.sql_script(target, revision, upgrade=True).rstrip())
         return
@@ -120,3 +136,35 @@ def history(ctx: typer.Context, json: JsonOpt = False) -> None:
         marks = [m for m, on in (("head", r.is_head), ("current", r.is_current)) if on]
         suffix = f" ({', '.join(marks)})" if marks else ""
         render.message(f"{_rev(r.down_revision)} -> {r.revision}{suffix}, {r.message}")
+
+
+@app.command()
+def health(
+    ctx: typer.Context,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Give up after this many seconds.", min=0.1)
+    ] = 15.0,
+    warn_ms: Annotated[
+        float, typer.Option("--warn-ms", help="WARNING when the query is slower than this.")
+    ] = 1000.0,
+    json: JsonOpt = False,
+) -> None:
+    """Check the database for monitoring: exit 0 OK, 1 WARNING (slow, or migrations pending),
+    2 CRITICAL (unreachable, auth failed, timed out), 3 UNKNOWN (misconfigured).
+
+    Example (crontab): */5 * * * * todo db health --timeout 20 || alert-me
+    """
+    from todo_cli.errors import TodoError
+    from todo_cli.services import health as svc
+
+    rt: Runtime = ctx.obj
+    try:
+        target = rt.target
+        result = svc.check(target, timeout_s=timeout, warn_ms=warn_ms)
+    except TodoError as e:  # a bad URL or setting: the check itself cannot run
+        result = svc.unknown("(unresolved)", e.message)
+    if json:
+        render.print_json(result.to_json())
+    else:
+        render.message(f"{result.status.upper()} - {result.summary}")
+    raise typer.Exit(result.exit_code)

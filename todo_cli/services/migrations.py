@@ -45,10 +45,11 @@ class MigrationResult:
     before: str | None
     after: str | None
     head: str
+    steps: int = 0  # revisions this run applied or reverted itself
 
     @property
     def changed(self) -> bool:
-        return self.before != self.after
+        return self.steps > 0
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def downgrade(target: DatabaseTarget, revision: str) -> MigrationResult:
 def _move(target: DatabaseTarget, revision: str, *, upgrade: bool) -> MigrationResult:
     from alembic import command
     from alembic.util import CommandError
+    from sqlalchemy import exc
 
     from todo_cli.db import translate_errors
 
@@ -131,14 +133,27 @@ def _move(target: DatabaseTarget, revision: str, *, upgrade: bool) -> MigrationR
     try:
         with translate_errors(target):
             before = _current(engine)
-            with _migration_connection(engine) as cfg:
-                try:
+            steps: list[tuple[str | None, str | None]] = []
+            try:
+                with _migration_connection(engine) as cfg:
+                    cfg.attributes["applied"] = steps
                     if upgrade:
                         command.upgrade(cfg, revision)
                     else:
                         command.downgrade(cfg, revision)
-                except CommandError as e:
-                    raise BadInput(f"cannot migrate to {revision!r}: {e}") from None
+            except CommandError as e:
+                raise BadInput(f"cannot migrate to {revision!r}: {e}") from None
+            except exc.DBAPIError as e:
+                if getattr(e, "connection_invalidated", False) or isinstance(
+                    e, exc.OperationalError
+                ):
+                    raise  # unreachable or cut off: translate_errors says so
+                now = _current(engine)
+                reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
+                raise TodoError(
+                    f"migration failed: {reason}; the database is left at revision "
+                    f"{now or '(none)'} (the failed revision was rolled back)"
+                ) from e
             after = _current(engine)
     finally:
         engine.dispose()
@@ -146,7 +161,9 @@ def _move(target: DatabaseTarget, revision: str, *, upgrade: bool) -> MigrationR
         from todo_cli import state
 
         state.cache_clear(target.key)
-    return MigrationResult(before=before, after=after, head=head)
+    if steps:  # another run may have moved the schema while we waited for its lock
+        before = steps[0][0]
+    return MigrationResult(before=before, after=after, head=head, steps=len(steps))
 
 
 def sql_script(target: DatabaseTarget, revision: str, *, upgrade: bool) -> str:

@@ -20,6 +20,8 @@ from todo_cli.errors import BadInput, DatabaseUnavailable
 from todo_cli.services.runtime import Runtime
 
 log = logging.getLogger("todo.retry")
+# A library stays quiet unless the CLI asks (--verbose): no "last resort" printing to stderr.
+logging.getLogger("todo").addHandler(logging.NullHandler())
 P = ParamSpec("P")
 R = TypeVar("R")
 DEFAULT_DEADLINE_S = 10.0
