@@ -1,0 +1,119 @@
+"""`todo import` and `todo export`: tasks in and out as JSON, Taskwarrior JSON or CSV."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from todo_cli import render
+from todo_cli.cli.common import JsonOpt, runtime
+from todo_cli.cli.tasks import Status
+
+
+class InFormat(Enum):
+    json = "json"
+    taskwarrior = "taskwarrior"
+
+
+class OutFormat(Enum):
+    json = "json"
+    csv = "csv"
+
+
+def import_(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Argument(metavar="FILE|-", help="A JSON file, or - for standard input.")
+    ],
+    fmt: Annotated[
+        InFormat | None,
+        typer.Option(
+            "--format",
+            help="The file's format (default: Taskwarrior's `task export` is recognised, "
+            "otherwise ours: a JSON array of tasks, as `todo export` writes).",
+            show_default=False,
+        ),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Add the tasks in a JSON file, all of them or none.
+
+    Every record is checked before anything is written: one bad record rejects the file,
+    naming its position. Ids in the file are not kept; each task gets a new id.
+
+    Example: todo export > tasks.json && todo import tasks.json   ·   task export | todo import -
+    """
+    from todo_cli.services import task_io
+
+    rt = runtime(ctx)
+    data = task_io.parse(task_io.read_source(source))
+    rows = task_io.prepare(rt, data, fmt.value if fmt else None)
+    with render.progress(len(rows), "importing") as advance:
+        count = task_io.insert_rows(rt, rows, advance)
+    if json:
+        render.print_json({"imported": count})
+    else:
+        render.message(f"imported {count} task{'s' if count != 1 else ''}")
+
+
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[OutFormat, typer.Option("--format", help="Output format.")] = OutFormat.json,
+    status: Annotated[Status, typer.Option("--status", help="Which tasks.")] = Status.all,
+) -> None:
+    """Write your tasks to standard output, oldest first (the trash is left out).
+
+    JSON is an array of task objects, one per line, that `todo import` reads back. CSV has a
+    header row of the same fields, with tags separated by spaces.
+
+    Example: todo export --status pending > tasks.json   ·   todo export --format csv > tasks.csv
+    """
+    from todo_cli.services import task_io
+
+    batches = task_io.export_batches(runtime(ctx), status.value)
+    write = _json_text if fmt == OutFormat.json else _csv_text
+    out = sys.stdout
+    try:
+        for chunk in write(batches, task_io.FIELDS):
+            out.write(chunk)
+        out.flush()
+    except BrokenPipeError:  # `todo export | head`: the reader has gone; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+        raise typer.Exit(1) from None
+
+
+def _json_text(batches: Iterable[list[dict[str, Any]]], fields: tuple[str, ...]) -> Iterator[str]:
+    """`[`, then one task object per line, then `]`: valid JSON, written as it streams."""
+    import json
+
+    sep = "\n"
+    yield "["
+    for batch in batches:
+        yield sep + ",\n".join(json.dumps(task, ensure_ascii=False) for task in batch)
+        sep = ",\n"
+    yield "]\n" if sep == "\n" else "\n]\n"
+
+
+def _csv_text(batches: Iterable[list[dict[str, Any]]], fields: tuple[str, ...]) -> Iterator[str]:
+    import csv
+    import io
+
+    yield ",".join(fields) + "\n"
+    for batch in batches:
+        buf = io.StringIO()
+        out = csv.writer(buf, lineterminator="\n")
+        for task in batch:
+            task["completed"] = "true" if task["completed"] else "false"
+            task["tags"] = " ".join(task["tags"])
+            out.writerow(["" if v is None else v for v in task.values()])
+        yield buf.getvalue()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("import")(import_)
+    app.command("export")(export)
