@@ -168,3 +168,32 @@ def health(
     else:
         render.message(f"{result.status.upper()} - {result.summary}")
     raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def seed(
+    ctx: typer.Context,
+    users: Annotated[int, typer.Option("--users", min=1, help="Users to create.")] = 3,
+    tasks: Annotated[int, typer.Option("--tasks", min=0, help="Tasks per user.")] = 20,
+    conversations: Annotated[
+        int, typer.Option("--conversations", min=0, help="Conversations per user.")
+    ] = 3,
+    messages: Annotated[
+        int, typer.Option("--messages", min=0, help="Messages per conversation.")
+    ] = 6,
+) -> None:
+    """Add demo data (users seed-0001..., with tasks and conversations). Running it again adds
+    nothing; larger numbers build benchmark data. One transaction: all or nothing.
+
+    Example: todo db seed --users 10 --tasks 100000 --conversations 10 --messages 1000
+    """
+    from todo_cli.services import seed as svc
+
+    rt: Runtime = ctx.obj
+    plan = svc.SeedPlan(users, tasks, conversations, messages)
+    with render.progress(plan.total_rows, "seeding") as advance:
+        done = svc.seed(rt, plan, advance)
+    render.message(
+        f"seeded {done.users} users, {done.tasks} tasks, {done.conversations} conversations, "
+        f"{done.messages} messages (existing seed rows were kept)"
+    )
