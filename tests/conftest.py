@@ -104,3 +104,75 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"skipped, but TODO_TEST_NO_SKIP=1 forbids skips: {reason}"
+
+
+@pytest.fixture(scope="session")
+def pgbouncer_port() -> Iterator[int]:
+    """PgBouncer in transaction mode in front of the test server: Neon's `-pooler` stand-in."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    from todo_cli.config import parse_url
+
+    admin = parse_url(_pg_admin_url())
+    binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+    if not os.path.exists(binary):
+        pytest.skip("PgBouncer is not installed (apt-get install pgbouncer)")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    import tempfile
+    from pathlib import Path
+
+    # Not under pytest's tmp dir: PgBouncer runs as `postgres` and must reach its files.
+    work = Path(tempfile.mkdtemp(prefix="todo-pgbouncer-"))
+    work.chmod(0o777)
+    ini = work / "pgbouncer.ini"
+    users = work / "users.txt"
+    users.write_text(f'"{admin.username or "postgres"}" ""\n')
+    ini.write_text(
+        "[databases]\n"
+        f"* = host={admin.host or '127.0.0.1'} port={admin.port or 5432}\n"
+        "[pgbouncer]\n"
+        f"listen_addr = 127.0.0.1\nlisten_port = {port}\n"
+        f"unix_socket_dir =\nauth_type = trust\nauth_file = {users}\n"
+        "pool_mode = transaction\nmax_client_conn = 200\ndefault_pool_size = 10\n"
+        f"logfile = {work / 'pgbouncer.log'}\npidfile = {work / 'pgbouncer.pid'}\n"
+    )
+    for f in (ini, users):
+        f.chmod(0o644)
+    cmd = [binary, str(ini)]
+    if os.geteuid() == 0:  # PgBouncer refuses to run as root
+        cmd = [binary, "-u", "postgres", str(ini)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"pgbouncer exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+                )
+            time.sleep(0.05)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture
+def pooled_url(pg_url: str, pgbouncer_port: int) -> str:
+    """The test database through PgBouncer (transaction mode), already migrated directly."""
+    from sqlalchemy.engine import make_url
+
+    from todo_cli.config import DatabaseTarget, parse_url
+    from todo_cli.services import migrations
+
+    migrations.migrate(DatabaseTarget(parse_url(pg_url), embedded=False))
+    url = make_url(pg_url).set(port=pgbouncer_port)
+    return url.render_as_string(hide_password=False)
