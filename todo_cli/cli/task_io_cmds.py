@@ -51,8 +51,7 @@ def import_(
     from todo_cli.services import task_io
 
     rt = runtime(ctx)
-    data = task_io.parse(task_io.read_source(source))
-    rows = task_io.prepare(rt, data, fmt.value if fmt else None)
+    rows = task_io.load(rt, source, fmt.value if fmt else None)
     with render.progress(len(rows), "importing") as advance:
         count = task_io.insert_rows(rt, rows, advance)
     if json:

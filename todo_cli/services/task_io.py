@@ -1,16 +1,15 @@
 """Import and export of tasks: `todo import` and `todo export`.
 
 Import is all or nothing. The whole file is parsed and every record checked before anything is
-written; the first bad record rejects the file with its 1-based position. The rows then go in
-with batched inserts inside one transaction, for the user resolved once.
+written; the first bad record rejects the file with its 1-based position. The rows then go in,
+`BATCH` at a time, in one transaction, for the user resolved once.
 
 Checking 100,000 records through the `TaskImport` model costs more than inserting them, so each
-record first takes a fast path that accepts only what `TaskImport` accepts and stores the same
-values, using the same pydantic types for titles, descriptions, tags and timestamps. Anything
-else (a bad record, an unusual value such as `"completed": "yes"`) goes through the model
-itself, which supplies the value or the exact error. Timestamps become the column's storage
-form directly (a naive UTC string on SQLite, an ISO string with offset on PostgreSQL), so the
-insert binds plain values instead of running a type conversion per cell.
+record first takes a fast path that accepts only what the model accepts and stores the same
+values, through the same pydantic types for titles, descriptions, tags and timestamps. Anything
+else (a bad record, or an unusual value such as `"completed": "yes"`) goes through the model
+itself, which gives the value or the exact error. Values are made in their storage form (a
+timestamp is a naive UTC string on SQLite), so inserting does no per-cell type conversion.
 
 Export streams: rows are fetched `BATCH` at a time (a server-side cursor on PostgreSQL) and
 handed on, so a user's whole table is never in memory.
@@ -19,6 +18,7 @@ handed on, so a user's whole table is never in memory.
 from __future__ import annotations
 
 import codecs
+import gc
 import io
 import json
 import re
@@ -61,6 +61,18 @@ class ImportRecord(TaskImport):
 
 class _Slow(Exception):
     """The fast path declines a record; the model decides."""
+
+
+def load(rt: Runtime, source: str, fmt: str | None = None) -> list[Row]:
+    """Read, parse and check an import file (FILE, or `-` for stdin); nothing is written."""
+    raw = read_source(source)
+    was_enabled = gc.isenabled()
+    gc.disable()  # a parsed file is a million acyclic objects: collecting them is wasted time
+    try:
+        return prepare(rt, parse(raw), fmt)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def read_source(source: str) -> bytes:
