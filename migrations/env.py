@@ -20,7 +20,7 @@ from todo_cli import models
 MIGRATION_LOCK_ID = 0x746F646F  # "todo"
 
 config = context.config
-target_metadata = models.SQLModel.metadata
+target_metadata = models.ddl_metadata()
 
 
 def _record(ctx: object, step: Any, heads: object, run_args: object) -> None:

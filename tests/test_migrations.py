@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 
 from todo_cli.config import DatabaseTarget, parse_url
 from todo_cli.db import make_engine
-from todo_cli.models import SCHEMA_HEAD, SQLModel, include_object
+from todo_cli.models import SCHEMA_HEAD, ddl_metadata, include_object
 from todo_cli.services import migrations
 
 TABLES = {"users", "tasks", "conversations", "messages"}
@@ -113,7 +113,7 @@ def test_models_and_migrations_agree(db_url: str) -> None:
                     "include_object": include_object,
                 },
             )
-            diff = compare_metadata(ctx, SQLModel.metadata)
+            diff = compare_metadata(ctx, ddl_metadata())
     finally:
         engine.dispose()
     assert diff == []

@@ -51,13 +51,31 @@ def import_(
     from todo_cli.services import task_io
 
     rt = runtime(ctx)
-    rows = task_io.load(rt, source, fmt.value if fmt else None)
+    rows = task_io.load(rt, _read(source), fmt.value if fmt else None)
     with render.progress(len(rows), "importing") as advance:
         count = task_io.insert_rows(rt, rows, advance)
     if json:
         render.print_json({"imported": count})
     else:
         render.message(f"imported {count} task{'s' if count != 1 else ''}")
+
+
+def _read(source: str) -> bytes:
+    """The bytes of FILE, or of standard input for `-`."""
+    from pathlib import Path
+
+    from todo_cli.errors import BadInput
+
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(source).read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"no such file: {source}") from None
+    except IsADirectoryError:
+        raise BadInput(f"{source} is a directory, not a file") from None
+    except OSError as e:
+        raise BadInput(f"cannot read {source}: {e.strerror or e}") from None
 
 
 def export(
@@ -90,10 +108,11 @@ def _json_text(batches: Iterable[list[dict[str, Any]]], fields: tuple[str, ...])
     """`[`, then one task object per line, then `]`: valid JSON, written as it streams."""
     import json
 
+    encode = json.JSONEncoder(ensure_ascii=False).encode
     sep = "\n"
     yield "["
     for batch in batches:
-        yield sep + ",\n".join(json.dumps(task, ensure_ascii=False) for task in batch)
+        yield sep + ",\n".join(map(encode, batch))
         sep = ",\n"
     yield "]\n" if sep == "\n" else "\n]\n"
 

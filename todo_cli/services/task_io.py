@@ -1,18 +1,13 @@
 """Import and export of tasks: `todo import` and `todo export`.
 
-Import is all or nothing. The whole file is parsed and every record checked before anything is
-written; the first bad record rejects the file with its 1-based position. The rows then go in,
-`BATCH` at a time, in one transaction, for the user resolved once.
+Import is all or nothing: every record is checked before anything is written, and the rows then
+go in `BATCH` at a time in one transaction. Checking 100,000 records through the `TaskImport`
+model costs more than inserting them, so a record first takes a fast path that accepts only what
+the model accepts, through the same pydantic types, and stores the same values; anything else
+goes through the model, which gives the value or the exact error. Rows are built in storage form
+(a timestamp is a naive UTC string on SQLite), so inserting converts nothing per cell.
 
-Checking 100,000 records through the `TaskImport` model costs more than inserting them, so each
-record first takes a fast path that accepts only what the model accepts and stores the same
-values, through the same pydantic types for titles, descriptions, tags and timestamps. Anything
-else (a bad record, or an unusual value such as `"completed": "yes"`) goes through the model
-itself, which gives the value or the exact error. Values are made in their storage form (a
-timestamp is a naive UTC string on SQLite), so inserting does no per-cell type conversion.
-
-Export streams: rows are fetched `BATCH` at a time (a server-side cursor on PostgreSQL) and
-handed on, so a user's whole table is never in memory.
+Export streams `BATCH` rows at a time (a server-side cursor on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -22,14 +17,13 @@ import gc
 import io
 import json
 import re
-import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pydantic import AwareDatetime, TypeAdapter
-from sqlalchemy import column, false, insert, select, table, true
+from pydantic_core import from_json
+from sqlalchemy import Text, cast, column, false, insert, select, table, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -60,12 +54,11 @@ class ImportRecord(TaskImport):
 
 
 class _Slow(Exception):
-    """The fast path declines a record; the model decides."""
+    """The fast path declines a record: the model decides."""
 
 
-def load(rt: Runtime, source: str, fmt: str | None = None) -> list[Row]:
-    """Read, parse and check an import file (FILE, or `-` for stdin); nothing is written."""
-    raw = read_source(source)
+def load(rt: Runtime, raw: bytes, fmt: str | None = None) -> list[Row]:
+    """Parse and check an import file's bytes into rows; nothing is written."""
     was_enabled = gc.isenabled()
     gc.disable()  # a parsed file is a million acyclic objects: collecting them is wasted time
     try:
@@ -75,29 +68,13 @@ def load(rt: Runtime, source: str, fmt: str | None = None) -> list[Row]:
             gc.enable()
 
 
-def read_source(source: str) -> bytes:
-    """The bytes of FILE, or of standard input for `-`."""
-    if source == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(source).read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"no such file: {source}") from None
-    except IsADirectoryError:
-        raise BadInput(f"{source} is a directory, not a file") from None
-    except OSError as e:
-        raise BadInput(f"cannot read {source}: {e.strerror or e}") from None
-
-
 def parse(raw: bytes) -> Any:
     """JSON text to Python data, or BadInput with the line and column of the first error."""
-    from pydantic_core import from_json  # the Rust parser: faster than json.loads on big files
-
     raw = raw.removeprefix(codecs.BOM_UTF8)
     if not raw or raw.isspace():
         raise BadInput("the input is empty: expected a JSON array of tasks")
     try:
-        return from_json(raw)
+        return from_json(raw)  # pydantic's parser: faster than json.loads on big files
     except ValueError:
         pass
     try:  # the standard parser for its message (and for UTF-16/32 text, which it decodes)
@@ -109,12 +86,9 @@ def parse(raw: bytes) -> Any:
 
 
 def prepare(rt: Runtime, data: Any, fmt: str | None = None) -> list[Row]:
-    """Check every record and turn it into a row; nothing is written.
-
-    `data` is a JSON array of tasks, or an object with an `items` array (`todo list --json`).
-    `fmt` is `json` (ours), `taskwarrior`, or None to detect Taskwarrior's export: objects with
-    `description` and `uuid` and no `title`.
-    """
+    """Check every record of a JSON array (or of the `items` of `todo list --json`) and make
+    its row. `fmt`: `json` (ours), `taskwarrior`, or None to detect Taskwarrior's export
+    (objects with `description` and `uuid` and no `title`)."""
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         data = data["items"]
     if not isinstance(data, list):
@@ -136,13 +110,9 @@ def prepare(rt: Runtime, data: Any, fmt: str | None = None) -> list[Row]:
 
 
 def insert_rows(rt: Runtime, rows: list[Row], advance: Callable[[int], None]) -> int:
-    """Insert all rows for the current user in one transaction, `BATCH` rows at a time.
-
-    SQLite gets the driver's `executemany` of a Core INSERT; PostgreSQL gets `COPY ... FROM
-    STDIN`, its bulk-load path. Measured on 100,000 rows, SQLAlchemy's multi-row INSERTs
-    ("insertmanyvalues") took about three times as long as COPY on PostgreSQL, and binding
-    through SQLAlchemy's column types cost more than SQLite's own inserting.
-    """
+    """Insert the rows for the current user in one transaction, `BATCH` at a time: SQLite's
+    `executemany`, PostgreSQL's `COPY` (on 100,000 rows, SQLAlchemy's multi-row INSERTs took
+    three times as long, and its per-cell type conversion longer than SQLite's inserting)."""
     with rt.session(write=True) as s:
         uid = current_user_id(rt, s)
         if s.get(User, uid) is None:
@@ -166,7 +136,6 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 def _copy_text(value: str) -> str:
-    """A value for COPY's text format."""
     return value if value.isprintable() and "\\" not in value else value.translate(_COPY_ESCAPES)
 
 
@@ -213,11 +182,8 @@ class _RowBuilder:
             raise BadInput(f"record {n}: a date is out of range") from None
 
     def fast(self, r: dict[str, Any]) -> Row:
-        """The row for a record with plain values; raises anything else to decline it.
-
-        It accepts no more than `ImportRecord` does: the fields go through the same pydantic
-        types, except `completed` (a bool) and `priority` (a name), which are checked here.
-        """
+        """The row for a record of plain values, or an exception to decline it. The fields go
+        through the model's pydantic types, but `completed` must be a bool, `priority` a name."""
         get = r.get
         completed = get("completed", False)
         tags = get("tags", [])
@@ -267,7 +233,9 @@ class _RowBuilder:
         size = len(value)
         if (size == 25 and value.endswith("+00:00")) or (size == 20 and value[19] in "Zz"):
             return f"{value[:10]} {value[11:19]}{self.whole}"
-        if (size == 32 and value.endswith("+00:00")) or (size == 27 and value[26] in "Zz"):
+        if value[19:20] == "." and (
+            (size == 32 and value.endswith("+00:00")) or (size == 27 and value[26] in "Zz")
+        ):
             return f"{value[:10]} {value[11:26]}{self.suffix}"
         return self.timestamp(parsed)
 
@@ -330,21 +298,29 @@ def _json_type(value: Any) -> str:
 
 def export_batches(rt: Runtime, status: str = "all") -> Iterator[list[dict[str, Any]]]:
     """The current user's live tasks (not the trash) by id, as CLI.md task objects with ISO
-    timestamps, `BATCH` at a time from a streaming cursor."""
+    timestamps, `BATCH` at a time from a streaming cursor. Equal tag lists may be one object."""
     if status not in EXPORT_STATUSES:
         raise BadInput(f"unknown status {status!r}: use one of {', '.join(EXPORT_STATUSES)}")
     t = Task.__table__.c  # type: ignore[attr-defined]
     where = [t.deleted_at.is_(None)]
     if status != "all":
         where.append(t.completed == (true() if status == "completed" else false()))
-    stmt = select(*(t[name] for name in FIELDS)).where(*where).order_by(t.id)
+    # Tags as text: the same few lists come back again and again, so each is decoded once.
+    columns = [cast(t.tags, Text) if name == "tags" else t[name] for name in FIELDS[:-1]]
+    stmt = select(*columns).where(*where).order_by(t.id)
+    tag_lists: dict[str, list[str]] = {}
     with rt.session() as s:
         stmt = stmt.where(t.user_id == current_user_id(rt, s))
         for part in s.execute(stmt.execution_options(yield_per=BATCH)).partitions():
-            yield [_public(row) for row in part]
-
-
-def _public(row: Sequence[Any]) -> dict[str, Any]:
-    data = dict(zip(FIELDS, row, strict=True))
-    data["priority"] = PRIORITY_NAMES.get(data["priority"]) if data["priority"] else None
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+            batch = []
+            for task_id, title, notes, done, rank, due, tags, created, updated in part:
+                tag_list = tag_lists.get(tags)
+                if tag_list is None:
+                    tag_list = json.loads(tags)
+                    if len(tag_lists) < 10_000:
+                        tag_lists[tags] = tag_list
+                rank_name = PRIORITY_NAMES[rank] if rank else None
+                values = (task_id, title, notes, done, rank_name, due and due.isoformat(),
+                          tag_list, created.isoformat(), updated.isoformat(), None)  # fmt: skip
+                batch.append(dict(zip(FIELDS, values, strict=True)))
+            yield batch
