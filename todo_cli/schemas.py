@@ -14,6 +14,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, ValidationError
 from sqlmodel import SQLModel
+from sqlmodel._compat import SQLModelConfig
 
 from todo_cli.errors import BadInput
 from todo_cli.models import DESCRIPTION_MAX, PRIORITIES, TAG_MAX, TITLE_MAX
@@ -80,12 +81,19 @@ def describe(e: ValidationError) -> str:
     return f"{field}: {err['msg']}" if field else str(err["msg"])
 
 
+class Schema(SQLModel):
+    """Base of the boundary models. Validators are built on first use, not at import: a
+    command pays only for the models it touches (start-up time matters for a CLI)."""
+
+    model_config = SQLModelConfig(defer_build=True)
+
+
 def to_json(data: dict[str, Any]) -> dict[str, Any]:
     """Timestamps as ISO 8601 with an explicit offset (`+00:00`, never `Z`), per CLI.md."""
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
 
 
-class TaskBase(SQLModel):
+class TaskBase(Schema):
     title: Title
     description: Description = None
     priority: Priority | None = None
@@ -106,7 +114,7 @@ class TaskImport(TaskBase):
     completed_at: AwareDatetime | None = None
 
 
-class TaskUpdate(SQLModel):
+class TaskUpdate(Schema):
     """A partial update from `todo edit`: only fields that were given are set."""
 
     title: Title | None = None
@@ -118,7 +126,7 @@ class TaskUpdate(SQLModel):
     remove_tags: Tags = []
 
 
-class TaskPublic(SQLModel):
+class TaskPublic(Schema):
     """A task as the CLI shows it and as `--json` prints it (CLI.md's task shape)."""
 
     id: int
@@ -170,7 +178,7 @@ def _name(value: str | None) -> str | None:
     return None if value is None else _no_nul(value, "name")
 
 
-class UserCreate(SQLModel):
+class UserCreate(Schema):
     """A new user from `todo user add`; the email is stored lower-cased."""
 
     email: Annotated[str, AfterValidator(_email)]
@@ -178,7 +186,7 @@ class UserCreate(SQLModel):
     id: Annotated[str | None, AfterValidator(_user_id)] = None
 
 
-class UserPublic(SQLModel):
+class UserPublic(Schema):
     id: str
     email: str
     name: str | None
@@ -203,14 +211,14 @@ def _conv_title(value: str | None) -> str | None:
     return _title(value)
 
 
-class MessageCreate(SQLModel):
+class MessageCreate(Schema):
     """One message from `todo chat say` or an import file."""
 
     role: Role = "user"
     content: Annotated[str, AfterValidator(_content)]
 
 
-class ConversationCreate(SQLModel):
+class ConversationCreate(Schema):
     title: Annotated[str | None, AfterValidator(_conv_title)] = None
 
 
@@ -218,7 +226,7 @@ class ConversationImport(ConversationCreate):
     messages: list[MessageCreate]
 
 
-class MessagePublic(SQLModel):
+class MessagePublic(Schema):
     id: int
     conversation_id: int
     role: str
@@ -229,7 +237,7 @@ class MessagePublic(SQLModel):
         return to_json(self.model_dump())
 
 
-class ConversationPublic(SQLModel):
+class ConversationPublic(Schema):
     id: int
     title: str | None
     message_count: int
@@ -244,7 +252,7 @@ class ConversationPublic(SQLModel):
         return data
 
 
-class SearchHit(SQLModel):
+class SearchHit(Schema):
     """A message that matched `chat search`, with its conversation and a marked snippet."""
 
     message: MessagePublic

@@ -4,8 +4,6 @@ Command modules import services lazily inside each command, so `todo --help` and
 `todo --version` never load SQLAlchemy.
 """
 
-from __future__ import annotations
-
 import sys
 import traceback
 from typing import TYPE_CHECKING, Annotated, Any
@@ -24,7 +22,7 @@ class _Invocation:
     """What the boundary needs to know about the command being run."""
 
     verbose = False
-    runtime: Runtime | None = None
+    runtime: "Runtime | None" = None
 
 
 def _scrub(text: str) -> str:

@@ -1,7 +1,5 @@
 """`todo chat ...`: conversations and their messages, searchable."""
 
-from __future__ import annotations
-
 import sys
 from enum import Enum
 from pathlib import Path
@@ -39,7 +37,7 @@ class Format(Enum):
     markdown = "markdown"
 
 
-def _since(value: str | None) -> datetime | None:
+def _since(value: str | None) -> "datetime | None":
     from todo_cli.when import parse_when
 
     return parse_when(value, start_of_day=True) if value else None

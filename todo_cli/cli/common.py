@@ -1,7 +1,5 @@
 """Pieces shared by the command modules: option types, the runtime, confirmation."""
 
-from __future__ import annotations
-
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,7 +18,7 @@ PageOpt = Annotated[int, typer.Option("--page", help="Page number, from 1.")]
 PageSizeOpt = Annotated[int, typer.Option("--page-size", help="Rows per page (at most 500).")]
 
 
-def runtime(ctx: typer.Context) -> Runtime:
+def runtime(ctx: typer.Context) -> "Runtime":
     rt: Runtime = ctx.find_root().obj
     return rt
 
@@ -37,7 +35,7 @@ def confirm(question: str, yes: bool) -> None:
         raise typer.Exit(1)
 
 
-def print_page(page: Page[Any]) -> None:
+def print_page(page: "Page[Any]") -> None:
     """CLI.md's list shape: {"items", "total", "page", "page_size"}."""
     render.print_json(
         {

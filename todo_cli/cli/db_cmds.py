@@ -1,7 +1,5 @@
 """`todo db ...`: schema migrations and database administration."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 import typer

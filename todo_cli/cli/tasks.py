@@ -1,7 +1,5 @@
 """Task commands: add, list, show, edit, complete, reopen, delete, restore, trash, purge."""
 
-from __future__ import annotations
-
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -52,7 +50,7 @@ def _due(value: str | None) -> Any:
     return parse_when(value) if value is not None else None
 
 
-def _say(verb: str, tasks: list[TaskPublic], json: bool) -> None:
+def _say(verb: str, tasks: "list[TaskPublic]", json: bool) -> None:
     if json:
         from todo_cli.schemas import Page
 

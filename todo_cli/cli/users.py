@@ -1,7 +1,5 @@
 """`todo user ...`: the people whose tasks and chats share a database."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer
