@@ -26,8 +26,14 @@ M = TypeVar("M", bound=SQLModel)
 
 
 def _no_nul(value: str, what: str) -> str:
+    """Refuse text that cannot be stored exactly: NUL (PostgreSQL rejects it in text) and
+    lone surrogates (not encodable as UTF-8; they come from undecodable bytes in argv)."""
     if "\x00" in value:
         raise ValueError(f"{what} contains a NUL character, which cannot be stored")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} is not valid UTF-8 text") from None
     return value
 
 

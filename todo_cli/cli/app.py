@@ -35,6 +35,17 @@ def _scrub(text: str) -> str:
     return mask_url(text)
 
 
+def _check_utf8(args: list[str]) -> None:
+    """Bytes that are not UTF-8 reach Python as lone surrogates; no text field can hold them."""
+    for i, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            from todo_cli.errors import BadInput
+
+            raise BadInput(f"argument {i} is not valid UTF-8 text") from None
+
+
 class TodoGroup(TyperGroup):
     """Turns every error into one `error: ...` line and the exit code from CLI.md."""
 
@@ -49,6 +60,7 @@ class TodoGroup(TyperGroup):
         _Invocation.verbose = False
         _Invocation.runtime = None
         try:
+            _check_utf8(sys.argv[1:] if args is None else args)
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.TyperException as e:  # bad usage: unknown flag, bad choice, missing arg
             ctx = getattr(e, "ctx", None)

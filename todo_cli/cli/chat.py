@@ -8,7 +8,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from todo_cli import render
-from todo_cli.cli.common import JsonOpt, PageOpt, PageSizeOpt, YesOpt, confirm, runtime
+from todo_cli.cli.common import (
+    JsonOpt,
+    PageOpt,
+    PageSizeOpt,
+    YesOpt,
+    confirm,
+    read_stdin,
+    runtime,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -139,7 +147,7 @@ def say(
     from todo_cli.schemas import MessageCreate, validate
     from todo_cli.services import chat
 
-    text = sys.stdin.read() if content == "-" else content
+    text = read_stdin() if content == "-" else content
     msg = chat.say(
         runtime(ctx), conv_id, validate(MessageCreate, {"role": role.value, "content": text})
     )
@@ -250,7 +258,7 @@ def import_(
     """
     from todo_cli.services import chat, chat_io
 
-    data = chat_io.parse(sys.stdin.read() if source == "-" else chat_io.read_file(Path(source)))
+    data = chat_io.parse(read_stdin() if source == "-" else chat_io.read_file(Path(source)))
     conv = chat.import_conversation(runtime(ctx), data)
     if json:
         render.print_json(conv.to_json())

@@ -45,3 +45,15 @@ def print_page(page: "Page[Any]") -> None:
             "page_size": page.page_size,
         }
     )
+
+
+def read_stdin() -> str:
+    """All of stdin as UTF-8 text; anything else is bad input, not a crash."""
+    from todo_cli.errors import BadInput
+
+    try:
+        return sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise BadInput(f"stdin is not valid UTF-8 text (byte {e.start})") from None
+    except AttributeError:  # a text-only stdin (tests): already decoded
+        return sys.stdin.read()
