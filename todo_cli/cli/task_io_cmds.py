@@ -1,7 +1,5 @@
 """`todo import` and `todo export`: tasks in and out as JSON, Taskwarrior JSON or CSV."""
 
-from __future__ import annotations
-
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -44,7 +42,9 @@ def import_(
     """Add the tasks in a JSON file, all of them or none.
 
     Every record is checked before anything is written: one bad record rejects the file,
-    naming its position. Ids in the file are not kept; each task gets a new id.
+    naming its position. Ids in the file are not kept; each task gets a new id. From
+    Taskwarrior, annotations become the description, deleted tasks go to the trash, and
+    waiting and recurring ones are pending.
 
     Example: todo export > tasks.json && todo import tasks.json   ·   task export | todo import -
     """
@@ -82,16 +82,20 @@ def export(
     ctx: typer.Context,
     fmt: Annotated[OutFormat, typer.Option("--format", help="Output format.")] = OutFormat.json,
     status: Annotated[Status, typer.Option("--status", help="Which tasks.")] = Status.all,
+    json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
 ) -> None:
-    """Write your tasks to standard output, oldest first (the trash is left out).
+    """Write your tasks to standard output in id order (the trash is left out).
 
     JSON is an array of task objects, one per line, that `todo import` reads back. CSV has a
     header row of the same fields, with tags separated by spaces.
 
     Example: todo export --status pending > tasks.json   ·   todo export --format csv > tasks.csv
     """
+    from todo_cli.errors import BadInput
     from todo_cli.services import task_io
 
+    if json and fmt != OutFormat.json:
+        raise BadInput("give --json or --format csv, not both")
     batches = task_io.export_batches(runtime(ctx), status.value)
     write = _json_text if fmt == OutFormat.json else _csv_text
     out = sys.stdout
