@@ -26,10 +26,13 @@ from pydantic_core import from_json
 from sqlalchemy import Text, cast, column, false, insert, select, table, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
+from sqlmodel import col
 
+from todo_cli.db import new_request_key
 from todo_cli.errors import BadInput
 from todo_cli.models import PRIORITIES, Task, User
 from todo_cli.schemas import PRIORITY_NAMES, Description, Tag, TaskImport, Title, validate
+from todo_cli.services import retry
 from todo_cli.services.runtime import Runtime
 from todo_cli.services.tasks import STATUSES
 from todo_cli.services.users import current_user_id, forget_current_user
@@ -44,6 +47,7 @@ FIELDS = ("id", "title", "description", "completed", "priority", "due", "tags", 
           "created_at", "updated_at", "deleted_at")
 # fmt: on
 _TASKS = table("tasks", *(column(name) for name in COLUMNS))  # untyped: values are stored as is
+_KEYED = table("tasks", *(column(name) for name in (*COLUMNS, "request_key")))
 Row = tuple[Any, ...]  # a row's values in COLUMNS order, without user_id
 
 
@@ -112,18 +116,31 @@ def prepare(rt: Runtime, data: Any, fmt: str | None = None) -> list[Row]:
 def insert_rows(rt: Runtime, rows: list[Row], advance: Callable[[int], None]) -> int:
     """Insert the rows for the current user in one transaction, `BATCH` at a time: SQLite's
     `executemany`, PostgreSQL's `COPY` (on 100,000 rows, SQLAlchemy's multi-row INSERTs took
-    three times as long, and its per-cell type conversion longer than SQLite's inserting)."""
+    three times as long, and its per-cell type conversion longer than SQLite's inserting).
+
+    A connection lost mid-way is retried as a whole. The first row carries the import's
+    request key: if a retry finds it, the earlier attempt committed, all of it."""
+    key = new_request_key()
+    return retry.run(rt, lambda: _insert_rows(rt, rows, advance, key))
+
+
+def _insert_rows(rt: Runtime, rows: list[Row], advance: Callable[[int], None], key: str) -> int:
     with rt.session(write=True) as s:
+        if s.scalar(select(col(Task.id)).where(col(Task.request_key) == key)) is not None:
+            return len(rows)
         uid = current_user_id(rt, s)
         if s.get(User, uid) is None:
             forget_current_user(rt)  # the cached user was deleted since: resolve it again
             uid = current_user_id(rt, s)
         conn = s.connection()
+        if rows:
+            first = dict(zip(_KEYED.c.keys(), (uid, *rows[0], key), strict=True))
+            conn.execute(insert(_KEYED).values(first))
         write = _executemany if conn.dialect.name == "sqlite" else _copy
-        for start in range(0, len(rows), BATCH):
+        for start in range(1, len(rows), BATCH):
             batch = rows[start : start + BATCH]
             write(conn, uid, batch)
-            advance(len(batch))
+            advance(len(batch) + (start == 1))
     return len(rows)
 
 
