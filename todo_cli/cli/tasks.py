@@ -124,9 +124,9 @@ def list_(
 
     Example: todo list --status all -t work --sort due --page 2
     """
-    from todo_cli.services import tasks
+    from todo_cli.services import task_query
 
-    q = tasks.TaskQuery(
+    q = task_query.TaskQuery(
         status=status.value,
         tag=tag,
         search=search,
@@ -136,7 +136,7 @@ def list_(
         page=page,
         page_size=page_size,
     )
-    result = tasks.list_tasks(runtime(ctx), q)
+    result = task_query.list_tasks(runtime(ctx), q)
     if json:
         print_page(result)
         return
@@ -279,10 +279,10 @@ def trash(
 
     Example: todo trash
     """
-    from todo_cli.services import tasks
+    from todo_cli.services import task_query
 
-    q = tasks.TaskQuery(status="all", trash=True, page=page, page_size=page_size)
-    result: Page[TaskPublic] = tasks.list_tasks(runtime(ctx), q)
+    q = task_query.TaskQuery(status="all", trash=True, page=page, page_size=page_size)
+    result: Page[TaskPublic] = task_query.list_tasks(runtime(ctx), q)
     if json:
         print_page(result)
         return

@@ -34,7 +34,7 @@ from todo_cli.models import PRIORITIES, Task, User
 from todo_cli.schemas import PRIORITY_NAMES, Description, Tag, TaskImport, Title, validate
 from todo_cli.services import retry
 from todo_cli.services.runtime import Runtime
-from todo_cli.services.tasks import STATUSES
+from todo_cli.services.task_query import STATUSES
 from todo_cli.services.users import current_user_id, forget_current_user
 from todo_cli.types import utcnow
 

@@ -7,62 +7,27 @@ exactly like a task that does not exist.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, false, func, or_, select, text, true, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from todo_cli.db import insert_for, new_request_key
 from todo_cli.errors import BadInput, NotFound
 from todo_cli.models import PRIORITIES, Task
-from todo_cli.schemas import PRIORITY_NAMES, Page, TaskCreate, TaskPublic, TaskUpdate
+from todo_cli.schemas import TaskCreate, TaskPublic, TaskUpdate
 from todo_cli.services import retry
 from todo_cli.services.retry import retrying
 from todo_cli.services.runtime import Runtime
+from todo_cli.services.task_query import (
+    live,
+    public,
+)
 from todo_cli.services.users import current_user_id, forget_current_user
 from todo_cli.types import utcnow
-
-STATUSES = ("pending", "completed", "all")
-SORTS = ("created", "updated", "due", "priority", "title")
-# Without --asc/--desc: newest first, soonest due first, most important first, A to Z.
-DEFAULT_DESC = {"created": True, "updated": True, "due": False, "priority": True, "title": False}
-MAX_PAGE_SIZE = 500
-
-
-@dataclass(frozen=True)
-class TaskQuery:
-    status: str = "pending"
-    tag: str | None = None
-    search: str | None = None
-    overdue: bool = False
-    sort: str = "created"
-    descending: bool | None = None
-    page: int = 1
-    page_size: int = 20
-    trash: bool = False
-
-    def check(self) -> None:
-        if self.status not in STATUSES:
-            raise BadInput(f"unknown status {self.status!r}: use one of {', '.join(STATUSES)}")
-        if self.sort not in SORTS:
-            raise BadInput(f"unknown sort key {self.sort!r}: use one of {', '.join(SORTS)}")
-        if self.page < 1:
-            raise BadInput(f"page must be 1 or more (got {self.page})")
-        if not 1 <= self.page_size <= MAX_PAGE_SIZE:
-            raise BadInput(
-                f"page size must be between 1 and {MAX_PAGE_SIZE} (got {self.page_size})"
-            )
-
-
-def public(task: Task) -> TaskPublic:
-    data = task.model_dump()
-    data["priority"] = PRIORITY_NAMES.get(task.priority) if task.priority else None
-    return TaskPublic.model_validate(data)
 
 
 def _row_values(data: dict[str, Any]) -> dict[str, Any]:
@@ -191,10 +156,6 @@ def _raise_missing(s: Session, uid: str, wanted: list[int], where: list[Any]) ->
     raise NotFound(f"no task with id {first}{note}{more}; nothing was changed")
 
 
-def _live() -> ColumnElement[bool]:
-    return col(Task.deleted_at).is_(None)
-
-
 def complete(rt: Runtime, ids: Sequence[int]) -> list[TaskPublic]:
     now = utcnow()
     values = {
@@ -202,18 +163,18 @@ def complete(rt: Runtime, ids: Sequence[int]) -> list[TaskPublic]:
         "completed_at": func.coalesce(Task.completed_at, now),
         "updated_at": now,
     }
-    return _update_many(rt, ids, values, _live())
+    return _update_many(rt, ids, values, live())
 
 
 def reopen(rt: Runtime, ids: Sequence[int]) -> list[TaskPublic]:
     values = {"completed": False, "completed_at": None, "updated_at": utcnow()}
-    return _update_many(rt, ids, values, _live())
+    return _update_many(rt, ids, values, live())
 
 
 def soft_delete(rt: Runtime, ids: Sequence[int]) -> list[TaskPublic]:
     """Move tasks to the trash; `restore` brings them back."""
     now = utcnow()
-    return _update_many(rt, ids, {"deleted_at": now, "updated_at": now}, _live())
+    return _update_many(rt, ids, {"deleted_at": now, "updated_at": now}, live())
 
 
 def restore(rt: Runtime, ids: Sequence[int]) -> list[TaskPublic]:
@@ -257,72 +218,3 @@ def purge(rt: Runtime, older_than_days: int | None) -> int:
     with rt.session(write=True, single=True) as s:
         where = _purge_scope(current_user_id(rt, s), older_than_days)
         return len(s.execute(delete(Task).where(*where).returning(col(Task.id))).all())
-
-
-def filters(s: Session, uid: str, q: TaskQuery) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = [col(Task.user_id) == uid]
-    where.append(col(Task.deleted_at).is_not(None) if q.trash else _live())
-    if q.status == "pending" or q.overdue:
-        where.append(col(Task.completed) == false())
-    elif q.status == "completed":
-        where.append(col(Task.completed) == true())
-    if q.overdue:
-        where.append(col(Task.due) < utcnow())
-    if q.tag:
-        where.append(_has_tag(s, q.tag))
-    if q.search:
-        escaped = q.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        where.append(
-            or_(
-                col(Task.title).ilike(pattern, escape="\\"),
-                col(Task.description).ilike(pattern, escape="\\"),
-            )
-        )
-    return where
-
-
-def _has_tag(s: Session, tag: str) -> ColumnElement[bool]:
-    if s.get_bind().dialect.name == "postgresql":
-        return text("tasks.tags @> CAST(:tag_json AS jsonb)").bindparams(  # type: ignore[return-value]
-            tag_json=json.dumps([tag])
-        )
-    return text(
-        "EXISTS (SELECT 1 FROM json_each(tasks.tags) WHERE json_each.value = :tag)"
-    ).bindparams(tag=tag)  # type: ignore[return-value]
-
-
-def _order(q: TaskQuery) -> list[Any]:
-    desc = DEFAULT_DESC[q.sort] if q.descending is None else q.descending
-    if q.trash and q.sort == "created":
-        key: Any = col(Task.deleted_at)
-    else:
-        key = {
-            "created": col(Task.created_at),
-            "updated": col(Task.updated_at),
-            "due": col(Task.due),
-            "priority": col(Task.priority),
-            "title": col(Task.title),
-        }[q.sort]
-    first = (key.desc() if desc else key.asc()).nulls_last()
-    tie = col(Task.id).desc() if desc else col(Task.id).asc()
-    return [first, tie]
-
-
-@retrying
-def list_tasks(rt: Runtime, q: TaskQuery) -> Page[TaskPublic]:
-    """One page of tasks and the total, in one query (a second only past the last page)."""
-    q.check()
-    with rt.session(single=True) as s:
-        where = filters(s, current_user_id(rt, s), q)
-        total_q = select(func.count()).select_from(Task).where(*where)
-        stmt = (
-            select(Task, total_q.scalar_subquery().label("total"))
-            .where(*where)
-            .order_by(*_order(q))
-            .limit(q.page_size)
-            .offset((q.page - 1) * q.page_size)
-        )
-        rows = s.execute(stmt).all()
-        total = int(rows[0][1]) if rows else int(s.scalar(total_q) or 0) if q.page > 1 else 0
-    return Page([public(r[0]) for r in rows], total, q.page, q.page_size)
