@@ -51,14 +51,25 @@ def msg_public(msg: Message) -> MessagePublic:
     return MessagePublic.model_validate(msg.model_dump())
 
 
+def missing(conv_id: int) -> NotFound:
+    return NotFound(f"no conversation with id {conv_id}")
+
+
+def check_id(conv_id: int) -> None:
+    """An id no row can have (SQLite keys are 64-bit) is simply not found."""
+    if not 0 < conv_id < 2**63:
+        raise missing(conv_id)
+
+
 def _own(s: Session, uid: str, conv_id: int) -> Conversation:
+    check_id(conv_id)
     conv = s.scalars(
         select(Conversation).where(
             col(Conversation.user_id) == uid, col(Conversation.id) == conv_id
         )
     ).first()
     if conv is None:
-        raise NotFound(f"no conversation with id {conv_id}")
+        raise missing(conv_id)
     return conv
 
 
@@ -149,6 +160,7 @@ def say(rt: Runtime, conv_id: int, data: MessageCreate) -> MessagePublic:
     trip. The request key makes a retried `say` find its message instead of adding it twice,
     and the UPDATE only counts a message that is not there yet.
     """
+    check_id(conv_id)
     key = new_request_key()
     return retry.run(rt, lambda: _say(rt, conv_id, data, key))
 
@@ -180,12 +192,13 @@ def _say(rt: Runtime, conv_id: int, data: MessageCreate, key: str) -> MessagePub
         if msg is None:
             msg = s.scalars(select(Message).where(col(Message.request_key) == key)).first()
         if msg is None:
-            raise NotFound(f"no conversation with id {conv_id}")
+            raise missing(conv_id)
         return msg_public(msg)
 
 
 @retrying
 def rename(rt: Runtime, conv_id: int, data: ConversationCreate) -> ConversationPublic:
+    check_id(conv_id)
     with rt.session(write=True, single=True) as s:
         stmt = (
             update(Conversation)
@@ -197,7 +210,7 @@ def rename(rt: Runtime, conv_id: int, data: ConversationCreate) -> ConversationP
         )
         conv = s.scalars(stmt).first()
         if conv is None:
-            raise NotFound(f"no conversation with id {conv_id}")
+            raise missing(conv_id)
         return conv_public(conv)
 
 
@@ -210,6 +223,7 @@ def get(rt: Runtime, conv_id: int) -> ConversationPublic:
 @retrying
 def delete_conversation(rt: Runtime, conv_id: int) -> ConversationPublic:
     """Delete a conversation and its messages (they cascade) in one statement."""
+    check_id(conv_id)
     with rt.session(write=True, single=True) as s:
         stmt = (
             delete(Conversation)
@@ -220,7 +234,7 @@ def delete_conversation(rt: Runtime, conv_id: int) -> ConversationPublic:
         )
         conv = s.scalars(stmt).first()
         if conv is None:
-            raise NotFound(f"no conversation with id {conv_id}")
+            raise missing(conv_id)
         return conv_public(conv)
 
 

@@ -79,6 +79,8 @@ def get(rt: Runtime, task_id: int) -> TaskPublic:
 
 
 def _own(s: Session, uid: str, task_id: int, *, live: bool = True, lock: bool = False) -> Task:
+    if not 0 < task_id < 2**63:  # no row can have it (and SQLite could not even bind it)
+        raise NotFound(f"no task with id {task_id}")
     stmt = select(Task).where(col(Task.user_id) == uid, col(Task.id) == task_id)
     if lock:
         stmt = stmt.with_for_update()
@@ -120,7 +122,7 @@ def _update_many(
     One UPDATE whose WHERE also checks that every id matched, so the statement is atomic on
     its own and needs no transaction of its own on PostgreSQL.
     """
-    wanted = sorted(set(ids))
+    wanted = _valid_ids(ids)
     with rt.session(write=True, single=True) as s:
         uid = current_user_id(rt, s)
         where = [col(Task.user_id) == uid, col(Task.id).in_(wanted), *scope]
@@ -136,6 +138,14 @@ def _update_many(
         if len(done) != len(wanted):
             _raise_missing(s, uid, wanted, where)
     return sorted((public(t) for t in done), key=lambda t: wanted.index(t.id))
+
+
+def _valid_ids(ids: Sequence[int]) -> list[int]:
+    """Distinct ids in order; one that no row could have (SQLite keys are 64-bit) is missing."""
+    for i in ids:
+        if not 0 < i < 2**63:
+            raise NotFound(f"no task with id {i}; nothing was changed")
+    return sorted(set(ids))
 
 
 def _raise_missing(s: Session, uid: str, wanted: list[int], where: list[Any]) -> None:
@@ -184,14 +194,15 @@ def restore(rt: Runtime, ids: Sequence[int]) -> list[TaskPublic]:
 
 @retrying
 def hard_delete(rt: Runtime, ids: Sequence[int]) -> int:
-    """Remove tasks for good (live or in the trash); all of them or none."""
-    wanted = sorted(set(ids))
-    with rt.session(write=True) as s:
+    """Remove tasks for good (live or in the trash); all of them or none, in one statement."""
+    wanted = _valid_ids(ids)
+    with rt.session(write=True, single=True) as s:
         uid = current_user_id(rt, s)
         where = [col(Task.user_id) == uid, col(Task.id).in_(wanted)]
-        gone = s.execute(delete(Task).where(*where).returning(col(Task.id))).all()
+        all_found = select(func.count()).select_from(Task).where(*where).scalar_subquery()
+        stmt = delete(Task).where(*where, all_found == len(wanted)).returning(col(Task.id))
+        gone = s.execute(stmt).all()
         if len(gone) != len(wanted):
-            s.rollback()
             _raise_missing(s, uid, wanted, where)
     return len(gone)
 
