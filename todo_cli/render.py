@@ -229,7 +229,8 @@ def _footer(page: Page[Any], noun: str, next_hint: str | None) -> None:
     footer = f"page {page.page} of {page.pages} · {page.total:,} {nouns}"
     if next_hint and page.page < page.pages:
         footer += f" · next: {next_hint}"
-    console().print(footer, style="dim")
+    # soft_wrap: a long footer stays one line (a pasteable command) even on a narrow pipe.
+    console().print(footer, style="dim", soft_wrap=True)
 
 
 def chat_show(conv: ConversationPublic, page: Page[MessagePublic], next_hint: str | None) -> None:

@@ -14,6 +14,7 @@ from todo_cli.cli.common import (
     PageSizeOpt,
     YesOpt,
     confirm,
+    next_page,
     read_stdin,
     runtime,
 )
@@ -49,10 +50,6 @@ def _since(value: str | None) -> "datetime | None":
     from todo_cli.when import parse_when
 
     return parse_when(value, start_of_day=True) if value else None
-
-
-def _hint(*parts: Any) -> str:
-    return " ".join(str(p) for p in parts if p not in (None, ""))
 
 
 def _conv_json(conv: Any, messages: list[Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -102,7 +99,8 @@ def list_(
     if json:
         print_page(result)
         return
-    hint = _hint("todo chat list", since and f"--since {since}", f"--page {page + 1}")
+    size = page_size if page_size != 20 else None
+    hint = next_page(["chat", "list"], {"since": since, "page-size": size}, page)
     render.chat_list(result, next_hint=hint)
 
 
@@ -126,7 +124,8 @@ def show(
         extra = {"total": msgs.total, "page": msgs.page, "page_size": msgs.page_size}
         render.print_json(_conv_json(conv, msgs.items, **extra))
         return
-    hint = _hint(f"todo chat show {conv_id}", since and f"--since {since}", f"--page {page + 1}")
+    size = page_size if page_size != 50 else None
+    hint = next_page(["chat", "show", str(conv_id)], {"since": since, "page-size": size}, page)
     render.chat_show(conv, msgs, hint)
 
 
@@ -177,7 +176,10 @@ def search(
         print_page(result)
         return
     render.search_hits(
-        result, next_hint=_hint("todo chat search", repr(query), f"--page {page + 1}")
+        result,
+        next_hint=next_page(
+            ["chat", "search", query], {"page-size": page_size if page_size != 20 else None}, page
+        ),
     )
 
 

@@ -57,3 +57,17 @@ def read_stdin() -> str:
         raise BadInput(f"stdin is not valid UTF-8 text (byte {e.start})") from None
     except AttributeError:  # a text-only stdin (tests): already decoded
         return sys.stdin.read()
+
+
+def next_page(command: list[str], flags: dict[str, Any], page: int) -> str:
+    """The command line for the next page, safe to paste into a shell: every value is quoted
+    as needed, and options left at their defaults (None, False, "") are left out."""
+    import shlex
+
+    parts = ["todo", *(shlex.quote(str(word)) for word in command)]
+    for flag, value in flags.items():
+        if value is None or value is False or value == "":
+            continue
+        parts.append(f"--{flag}" if value is True else f"--{flag} {shlex.quote(str(value))}")
+    parts.append(f"--page {page + 1}")
+    return " ".join(parts)

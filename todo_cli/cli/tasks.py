@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from todo_cli import render
-from todo_cli.cli.common import JsonOpt, PageOpt, PageSizeOpt, YesOpt, confirm, print_page, runtime
+from todo_cli.cli.common import (
+    JsonOpt,
+    PageOpt,
+    PageSizeOpt,
+    YesOpt,
+    confirm,
+    next_page,
+    print_page,
+    runtime,
+)
 
 if TYPE_CHECKING:
     from todo_cli.schemas import Page, TaskPublic
@@ -86,19 +95,6 @@ def add(
         render.message(f"added task {task.id}: {render.safe(task.title)}")
 
 
-def _next_hint(argv: dict[str, Any], page: int) -> str:
-    parts = ["todo", "list" if not argv.get("trash") else "trash"]
-    for flag, value in argv.items():
-        if flag == "trash" or value in (None, False, "", []):
-            continue
-        if value is True:
-            parts.append(f"--{flag}")
-        else:
-            parts.append(f"--{flag} {value if ' ' not in str(value) else repr(value)}")
-    parts.append(f"--page {page + 1}")
-    return " ".join(parts)
-
-
 def list_(
     ctx: typer.Context,
     status: Annotated[Status, typer.Option("--status", help="Which tasks.")] = Status.pending,
@@ -152,7 +148,7 @@ def list_(
     }
     filtered = tag or search or overdue
     empty = "no tasks match" if filtered else f"no {status.value} tasks".replace("no all ", "no ")
-    render.task_table(result, empty=empty, next_hint=_next_hint(flags, page))
+    render.task_table(result, empty=empty, next_hint=next_page(["list"], flags, page))
 
 
 def show(
@@ -286,7 +282,7 @@ def trash(
     if json:
         print_page(result)
         return
-    hint = _next_hint({"trash": True, "page-size": page_size if page_size != 20 else None}, page)
+    hint = next_page(["trash"], {"page-size": page_size if page_size != 20 else None}, page)
     render.task_table(result, empty="the trash is empty", next_hint=hint)
 
 
