@@ -93,6 +93,8 @@ def _sqlite_engine(target: DatabaseTarget, *, echo: bool) -> Engine:
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
+        # SQLite's LIKE and lower() fold ASCII only; `--search` uses this to fold all of Unicode.
+        dbapi_conn.create_function("todo_fold", 1, _fold, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -100,6 +102,10 @@ def _sqlite_engine(target: DatabaseTarget, *, echo: bool) -> Engine:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _fold(value: str | None) -> str | None:
+    return value.casefold() if value is not None else None
 
 
 @contextmanager

@@ -25,7 +25,7 @@ MAX_CHARS = 100_000
 
 SQLITE_UP = [
     "CREATE VIRTUAL TABLE messages_fts USING fts5("
-    "content, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "content, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
     "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN "
     "INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content); END",
     "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN "
@@ -42,9 +42,14 @@ SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS messages_fts_insert",
     "DROP TABLE IF EXISTS messages_fts",
 ]
+# PostgreSQL's parser keeps `report.pdf`, `a@b.com`, URLs and versions as single tokens, where
+# FTS5 splits them into words; turning that punctuation into spaces makes both find the words.
+# Diacritics count on both (FTS5's remove_diacritics 0): `cafe` does not find `café`.
+PUNCTUATION = ".@/_:-+=?&#%~|\\"  # ":" is never followed by a word character: a bind
 PG_UP = [
     "ALTER TABLE messages ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
-    f"(to_tsvector('{CONFIG}', left(content, {MAX_CHARS}))) STORED",
+    f"(to_tsvector('{CONFIG}', translate(left(content, {MAX_CHARS}), "
+    f"'{PUNCTUATION}', '{' ' * len(PUNCTUATION)}'))) STORED",
     "CREATE INDEX ix_messages_search ON messages USING gin (search_vector)",
 ]
 PG_DOWN = [

@@ -77,15 +77,18 @@ def filters(s: Session, uid: str, q: TaskQuery) -> list[ColumnElement[bool]]:
     if q.tag:
         where.append(_has_tag(s, q.tag))
     if q.search:
-        escaped = q.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        where.append(
-            or_(
-                col(Task.title).ilike(pattern, escape="\\"),
-                col(Task.description).ilike(pattern, escape="\\"),
-            )
-        )
+        where.append(_text_matches(s, q.search))
     return where
+
+
+def _text_matches(s: Session, needle: str) -> ColumnElement[bool]:
+    """`needle` anywhere in the title or description, ignoring case (all of Unicode's)."""
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    fields = [col(Task.title), col(Task.description)]
+    if s.get_bind().dialect.name == "postgresql":
+        return or_(*(f.ilike(f"%{escaped}%", escape="\\") for f in fields))
+    pattern = f"%{escaped.casefold()}%"
+    return or_(*(func.todo_fold(f).like(pattern, escape="\\") for f in fields))
 
 
 def _has_tag(s: Session, tag: str) -> ColumnElement[bool]:
