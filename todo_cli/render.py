@@ -39,6 +39,11 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+def plural(n: int, noun: str) -> str:
+    """`1 task`, `2 tasks`, `1,000 messages`."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def message(text: str) -> None:
     """A plain human message on stdout (never used together with --json)."""
     sys.stdout.write(text + "\n")
@@ -230,7 +235,7 @@ def _footer(page: Page[Any], noun: str, next_hint: str | None) -> None:
     if next_hint and page.page < page.pages:
         footer += f" · next: {next_hint}"
     # soft_wrap: a long footer stays one line (a pasteable command) even on a narrow pipe.
-    console().print(footer, style="dim", soft_wrap=True)
+    console().print(footer, style="dim", soft_wrap=True, markup=False, highlight=False)
 
 
 def chat_show(conv: ConversationPublic, page: Page[MessagePublic], next_hint: str | None) -> None:

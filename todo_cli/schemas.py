@@ -165,7 +165,8 @@ class Page(Generic[T]):
 def _email(value: str) -> str:
     value = value.strip()
     local, at, domain = value.partition("@")
-    if not at or not local or not domain or any(c.isspace() for c in value) or len(value) > 320:
+    bad = not at or not local or not domain or "@" in domain or len(value) > 320
+    if bad or any(c.isspace() for c in value):
         raise ValueError(f"{value!r} is not an email address")
     return _no_nul(value.lower(), "email")
 
@@ -175,6 +176,8 @@ def _user_id(value: str | None) -> str | None:
         return None
     if not 1 <= len(value) <= 64 or any(c.isspace() or ord(c) < 32 for c in value):
         raise ValueError("id must be 1-64 characters without spaces")
+    if "@" in value:  # `--user X` looks X up as an id or an email: they must not overlap
+        raise ValueError("id must not contain '@' (that is for emails)")
     return value
 
 

@@ -8,7 +8,7 @@ is always timezone-aware UTC.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta
 
 from todo_cli.errors import BadInput
 
@@ -20,14 +20,14 @@ HELP = (
 )
 
 
-def _local_tz() -> tzinfo:
-    tz = datetime.now().astimezone().tzinfo
-    assert tz is not None
-    return tz
+def _local(naive: datetime) -> datetime:
+    """A wall-clock time in the local zone, with the offset in force on that date (so a date
+    in summer gets summer time, whatever the date today)."""
+    return naive.astimezone()
 
 
-def _end_of(day: date, tz: tzinfo) -> datetime:
-    return datetime.combine(day, _END_OF_DAY, tzinfo=tz).astimezone(UTC)
+def _end_of(day: date) -> datetime:
+    return _local(datetime.combine(day, _END_OF_DAY)).astimezone(UTC)
 
 
 def parse_when(text: str, *, now: datetime | None = None, start_of_day: bool = False) -> datetime:
@@ -36,13 +36,12 @@ def parse_when(text: str, *, now: datetime | None = None, start_of_day: bool = F
     `start_of_day=True` reads a bare day as its first second instead of its last, which is
     what `--since` wants.
     """
-    tz = _local_tz()
-    now_local = (now or datetime.now(UTC)).astimezone(tz)
+    now_local = (now or datetime.now(UTC)).astimezone()
 
     def day(d: date) -> datetime:
         if start_of_day:
-            return datetime.combine(d, time(0, 0), tzinfo=tz).astimezone(UTC)
-        return _end_of(d, tz)
+            return _local(datetime.combine(d, time(0, 0))).astimezone(UTC)
+        return _end_of(d)
 
     word = text.strip().lower()
     named = {"today": 0, "tomorrow": 1, "yesterday": -1}
@@ -56,11 +55,11 @@ def parse_when(text: str, *, now: datetime | None = None, start_of_day: bool = F
             return (now_local + timedelta(hours=n)).astimezone(UTC)
         return day(now_local.date() + timedelta(days=n * 7 if unit == "w" else n))
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", word):
+        if re.fullmatch(r"\d{4}-?\d{2}-?\d{2}", word):  # a day: 2026-12-01 or 20261201
             return day(date.fromisoformat(word))
         parsed = datetime.fromisoformat(text.strip())
     except (ValueError, OverflowError):
         raise BadInput(f"bad date {text!r}: expected {HELP}") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=tz)
+        parsed = _local(parsed)
     return parsed.astimezone(UTC)

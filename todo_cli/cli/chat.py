@@ -213,10 +213,14 @@ def delete(ctx: typer.Context, conv_id: IdArg, yes: YesOpt = False) -> None:
         conv = chat.get(rt, conv_id)
         title = render.safe(conv.title) or "(untitled)"
         confirm(
-            f"Delete conversation {conv.id} ({title}) and its {conv.message_count} messages?", yes
+            f"Delete conversation {conv.id} ({title}) and its "
+            f"{render.plural(conv.message_count, 'message')}?",
+            yes,
         )
     gone = chat.delete_conversation(rt, conv_id)
-    render.message(f"deleted conversation {gone.id} and {gone.message_count} messages")
+    render.message(
+        f"deleted conversation {gone.id} and {render.plural(gone.message_count, 'message')}"
+    )
 
 
 @app.command()
@@ -265,4 +269,5 @@ def import_(
     if json:
         render.print_json(conv.to_json())
     else:
-        render.message(f"imported conversation {conv.id} with {conv.message_count} messages")
+        count = render.plural(conv.message_count, "message")
+        render.message(f"imported conversation {conv.id} with {count}")

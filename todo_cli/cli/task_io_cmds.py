@@ -57,7 +57,7 @@ def import_(
     if json:
         render.print_json({"imported": count})
     else:
-        render.message(f"imported {count} task{'s' if count != 1 else ''}")
+        render.message(f"imported {render.plural(count, 'task')}")
 
 
 def _read(source: str) -> bytes:

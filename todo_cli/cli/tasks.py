@@ -248,9 +248,9 @@ def delete(
     rt = runtime(ctx)
     if hard:
         n = len(set(ids))
-        confirm(f"Permanently delete {n} task{'s' if n != 1 else ''}?", yes)
+        confirm(f"Permanently delete {render.plural(n, 'task')}?", yes)
         count = tasks.hard_delete(rt, ids)
-        render.message(f"permanently deleted {count} task{'s' if count != 1 else ''}")
+        render.message(f"permanently deleted {render.plural(count, 'task')}")
         return
     for task in tasks.soft_delete(rt, ids):
         render.message(
@@ -305,9 +305,9 @@ def purge(
         if n == 0:
             render.message("nothing to purge")
             return
-        confirm(f"Permanently delete {n} task{'s' if n != 1 else ''} from the trash?", yes)
+        confirm(f"Permanently delete {render.plural(n, 'task')} from the trash?", yes)
     count = tasks.purge(rt, older_than)
-    render.message(f"purged {count} task{'s' if count != 1 else ''}")
+    render.message(f"purged {render.plural(count, 'task')}")
 
 
 def register(app: typer.Typer) -> None:

@@ -99,12 +99,14 @@ def delete(ctx: typer.Context, who: WhoArg, yes: YesOpt = False) -> None:
     if not yes:
         f = users.footprint(rt, who)
         confirm(
-            f"Delete user {f.user.id} <{f.user.email}> with {f.tasks} tasks, "
-            f"{f.conversations} conversations and {f.messages} messages?",
+            f"Delete user {f.user.id} <{f.user.email}> with {render.plural(f.tasks, 'task')}, "
+            f"{render.plural(f.conversations, 'conversation')} and "
+            f"{render.plural(f.messages, 'message')}?",
             yes,
         )
     gone = users.delete_user(rt, who)
     render.message(
-        f"deleted user {gone.user.id} <{gone.user.email}>: {gone.tasks} tasks, "
-        f"{gone.conversations} conversations, {gone.messages} messages"
+        f"deleted user {gone.user.id} <{gone.user.email}>: {render.plural(gone.tasks, 'task')}, "
+        f"{render.plural(gone.conversations, 'conversation')}, "
+        f"{render.plural(gone.messages, 'message')}"
     )

@@ -29,7 +29,7 @@ from todo_cli.schemas import (
 from todo_cli.services import retry
 from todo_cli.services.retry import retrying
 from todo_cli.services.runtime import Runtime
-from todo_cli.services.users import current_user_id
+from todo_cli.services.users import as_current_user, current_user_id
 from todo_cli.types import utcnow
 
 MAX_PAGE_SIZE = 500
@@ -75,7 +75,7 @@ def _own(s: Session, uid: str, conv_id: int) -> Conversation:
 
 def new(rt: Runtime, data: ConversationCreate) -> ConversationPublic:
     key = new_request_key()
-    return retry.run(rt, lambda: _new(rt, data, key))
+    return retry.run(rt, lambda: as_current_user(rt, lambda: _new(rt, data, key)))
 
 
 def _new(rt: Runtime, data: ConversationCreate, key: str) -> ConversationPublic:
@@ -268,7 +268,7 @@ def import_conversation(rt: Runtime, data: ConversationImport) -> ConversationPu
     transaction committed as a whole and there is nothing left to do.
     """
     key = new_request_key()
-    return retry.run(rt, lambda: _import(rt, data, key))
+    return retry.run(rt, lambda: as_current_user(rt, lambda: _import(rt, data, key)))
 
 
 def _import(rt: Runtime, data: ConversationImport, key: str) -> ConversationPublic:

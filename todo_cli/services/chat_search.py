@@ -36,7 +36,7 @@ WITH hits AS (
 )
 SELECT h.id, h.conversation_id, h.role, h.content, h.created_at, h.total, c.title,
        ts_headline('{SEARCH_CONFIG}', left(h.content, {SEARCH_MAX_CHARS}), h.query,
-                   'StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=8,
+                   'StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=8, ShortWord=0,
                     MaxFragments=1')
 FROM hits h JOIN conversations c ON c.id = h.conversation_id
 ORDER BY h.rank DESC, h.created_at DESC, h.id DESC

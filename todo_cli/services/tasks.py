@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from todo_cli.db import insert_for, new_request_key
@@ -26,7 +25,7 @@ from todo_cli.services.task_query import (
     live,
     public,
 )
-from todo_cli.services.users import current_user_id, forget_current_user
+from todo_cli.services.users import as_current_user, current_user_id
 from todo_cli.types import utcnow
 
 
@@ -47,29 +46,25 @@ def add(rt: Runtime, data: TaskCreate) -> TaskPublic:
 
 
 def _add(rt: Runtime, data: TaskCreate, key: str) -> TaskPublic:
-    for attempt in (1, 2):
-        try:
-            with rt.session(write=True, single=True) as s:
-                now = utcnow()
-                values = {
-                    **_row_values(data.model_dump()),
-                    "user_id": current_user_id(rt, s),
-                    "completed": False,
-                    "created_at": now,
-                    "updated_at": now,
-                    "request_key": key,
-                }
-                stmt = insert_for(s, Task).values(values)
-                stmt = stmt.on_conflict_do_nothing(index_elements=["request_key"])
-                task = s.scalars(stmt.returning(Task)).first()
-                if task is None:  # an earlier attempt committed before its reply was lost
-                    task = s.scalars(select(Task).where(col(Task.request_key) == key)).one()
-                return public(task)
-        except IntegrityError:
-            if attempt == 2:
-                raise
-            forget_current_user(rt)  # the cached user was deleted: resolve it again
-    raise AssertionError("unreachable")
+    def insert() -> TaskPublic:
+        with rt.session(write=True, single=True) as s:
+            now = utcnow()
+            values = {
+                **_row_values(data.model_dump()),
+                "user_id": current_user_id(rt, s),
+                "completed": False,
+                "created_at": now,
+                "updated_at": now,
+                "request_key": key,
+            }
+            stmt = insert_for(s, Task).values(values)
+            stmt = stmt.on_conflict_do_nothing(index_elements=["request_key"])
+            task = s.scalars(stmt.returning(Task)).first()
+            if task is None:  # an earlier attempt committed before its reply was lost
+                task = s.scalars(select(Task).where(col(Task.request_key) == key)).one()
+            return public(task)
+
+    return as_current_user(rt, insert)
 
 
 @retrying
@@ -149,21 +144,23 @@ def _valid_ids(ids: Sequence[int]) -> list[int]:
 
 
 def _raise_missing(s: Session, uid: str, wanted: list[int], where: list[Any]) -> None:
+    """Say which id stopped the command: missing (or another user's: the same words), in the
+    trash, or, for `restore`, not in the trash. Runs only when something was wrong."""
     found = set(s.scalars(select(col(Task.id)).where(*where)).all())
     missing = [i for i in wanted if i not in found]
-    trashed = set(
-        s.scalars(
-            select(col(Task.id)).where(
-                col(Task.user_id) == uid,
-                col(Task.id).in_(missing),
-                col(Task.deleted_at).is_not(None),
-            )
-        ).all()
-    )
     first = missing[0]
-    note = " (it is in the trash)" if first in trashed else ""
-    more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
-    raise NotFound(f"no task with id {first}{note}{more}; nothing was changed")
+    more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+    state = s.scalars(
+        select(col(Task.deleted_at)).where(col(Task.user_id) == uid, col(Task.id) == first)
+    ).first()
+    exists = s.scalar(select(col(Task.id)).where(col(Task.user_id) == uid, col(Task.id) == first))
+    if exists is None:
+        what = f"no task with id {first}"
+    elif state is not None:
+        what = f"task {first} is in the trash (todo restore {first})"
+    else:
+        what = f"task {first} is not in the trash"
+    raise NotFound(f"{what}{more}; nothing was changed")
 
 
 def complete(rt: Runtime, ids: Sequence[int]) -> list[TaskPublic]:

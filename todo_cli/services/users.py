@@ -11,7 +11,9 @@ from __future__ import annotations
 import getpass
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +27,8 @@ from todo_cli.schemas import UserCreate, UserPublic
 from todo_cli.services.retry import retrying
 from todo_cli.services.runtime import Runtime
 from todo_cli.types import utcnow
+
+R = TypeVar("R")
 
 
 def local_identity() -> tuple[str, str]:
@@ -55,6 +59,18 @@ def current_user_id(rt: Runtime, session: Session) -> str:
 
 def forget_current_user(rt: Runtime) -> None:
     state.cache_clear(rt.target.key)
+
+
+def as_current_user(rt: Runtime, work: Callable[[], R]) -> R:
+    """Run a write for the current user; if the cached user was deleted meanwhile (elsewhere,
+    or from another data dir), the foreign key fails: resolve the user again, once."""
+    try:
+        return work()
+    except IntegrityError as e:
+        if "foreign key" not in str(e.orig).lower():
+            raise
+        forget_current_user(rt)
+        return work()
 
 
 def find_user(session: Session, id_or_email: str) -> str:
