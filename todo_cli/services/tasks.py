@@ -150,13 +150,11 @@ def _raise_missing(s: Session, uid: str, wanted: list[int], where: list[Any]) ->
     missing = [i for i in wanted if i not in found]
     first = missing[0]
     more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-    state = s.scalars(
-        select(col(Task.deleted_at)).where(col(Task.user_id) == uid, col(Task.id) == first)
-    ).first()
-    exists = s.scalar(select(col(Task.id)).where(col(Task.user_id) == uid, col(Task.id) == first))
-    if exists is None:
+    mine = [col(Task.user_id) == uid, col(Task.id) == first]
+    row = s.execute(select(col(Task.id), col(Task.deleted_at)).where(*mine)).first()
+    if row is None:
         what = f"no task with id {first}"
-    elif state is not None:
+    elif row[1] is not None:
         what = f"task {first} is in the trash (todo restore {first})"
     else:
         what = f"task {first} is not in the trash"
