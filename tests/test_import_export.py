@@ -302,7 +302,7 @@ def test_a_bad_record_after_the_first_batch_writes_nothing(db_url: str) -> None:
 def test_many_tasks_in_several_batches(db_url: str) -> None:
     records = [{"title": f"t{i}", "tags": [f"g{i % 7}"]} for i in range(2 * BATCH + 3)]
     out = ok(db_url, "import", "-", input=json.dumps(records))
-    assert out == f"imported {2 * BATCH + 3} tasks\n"
+    assert out == f"imported {2 * BATCH + 3:,} tasks\n"
     got = exported(db_url)
     assert [t["title"] for t in got] == [r["title"] for r in records]
     assert [t["tags"] for t in got] == [r["tags"] for r in records]

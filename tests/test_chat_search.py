@@ -1,0 +1,221 @@
+"""`todo chat search`: ranked, AND-ed, highlighted, scoped to the user, and never a syntax error."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.helpers import proc
+from tests.test_chat_helpers import (
+    MSG_KEYS,
+    add_user,
+    backend,
+    counts,
+    js,
+    new_conv,
+    norm,
+    ok,
+    query,
+    say,
+    todo,
+)
+
+CORPUS = [
+    "cats and dogs",
+    "cats or dogs, not both",
+    "near the river",
+    "price is 5 dollars",
+    "C++ and C# are languages",
+    "naïve café 🎉 日本語テキスト",
+    "snake_case names",
+]
+
+
+def _found(db_url: str, text: str, user: str | None = None) -> list[str]:
+    data = js(todo(db_url, "chat", "search", "--json", "--", text, user=user))
+    assert data["total"] == len(data["items"])
+    return sorted(hit["content"] for hit in data["items"])
+
+
+def _corpus(db_url: str) -> None:
+    conv = new_conv(db_url, "corpus")
+    for text in CORPUS:
+        say(db_url, conv, text)
+
+
+def test_json_shape_and_snippet(db_url: str) -> None:
+    conv = new_conv(db_url, "Trip")
+    msg = say(db_url, conv, "pack the passport and the visa papers", role="assistant")
+    data = js(todo(db_url, "chat", "search", "Passport", "--json"))
+    assert list(data) == ["items", "total", "page", "page_size"]
+    assert (data["total"], data["page"], data["page_size"]) == (1, 1, 20)
+    assert data["items"] == [
+        {
+            **msg,
+            "conversation_title": "Trip",
+            "snippet": "pack the **passport** and the visa papers",
+        }
+    ]
+    assert list(data["items"][0]) == [*MSG_KEYS, "conversation_title", "snippet"]
+
+
+def test_text_output(db_url: str) -> None:
+    assert ok(todo(db_url, "chat", "search", "anything")).stdout == "no messages match\n"
+    conv = new_conv(db_url)
+    msg = say(db_url, conv, "visa office opens monday")
+    assert norm(ok(todo(db_url, "chat", "search", "visa")).stdout) == (
+        f"#{conv} (untitled)  user  YYYY-MM-DD HH:MM  message {msg['id']}\n"
+        "visa office opens monday\n\n"
+        "page 1 of 1 · 1 match\n"
+    )
+
+
+def test_ranking_more_occurrences_first_then_newest(db_url: str) -> None:
+    conv = new_conv(db_url, "r")
+    twice = say(db_url, conv, "apple apple cherry")  # older, so only rank can put it first
+    once = say(db_url, conv, "apple banana cherry")
+    same = say(db_url, conv, "apple banana cherry")
+    ids = [h["id"] for h in js(todo(db_url, "chat", "search", "apple", "--json"))["items"]]
+    assert ids == [twice["id"], same["id"], once["id"]]
+
+
+def test_all_words_must_match_in_any_order(db_url: str) -> None:
+    _corpus(db_url)
+    assert _found(db_url, "dogs cats") == ["cats and dogs", "cats or dogs, not both"]
+    assert _found(db_url, "cats both") == ["cats or dogs, not both"]
+    assert _found(db_url, "cats river") == []
+    assert _found(db_url, "CATS") == ["cats and dogs", "cats or dogs, not both"]
+
+
+def test_paging(db_url: str) -> None:
+    conv = new_conv(db_url)
+    for n in range(3):
+        say(db_url, conv, f"hit number {n}")
+    data = js(todo(db_url, "chat", "search", "hit", "--page", "2", "--page-size", "2", "--json"))
+    assert ([h["content"] for h in data["items"]], data["total"], data["page"]) == (
+        ["hit number 0"],
+        3,
+        2,
+    )
+
+
+CATS = ["cats and dogs", "cats or dogs, not both"]
+PLAIN_TEXT = [
+    ('"cats"', CATS),
+    ("'cats'", CATS),
+    ('cats"dogs', CATS),
+    ("cats AND dogs", ["cats and dogs"]),
+    ("cats OR dogs", ["cats or dogs, not both"]),
+    ("NOT both", ["cats or dogs, not both"]),
+    ("NEAR river", ["near the river"]),
+    ("NEAR(cats dogs)", []),
+    ("content:cats", []),
+    ("cats:dogs", CATS),
+    ("cat*", []),
+    ("cats*", CATS),
+    ("^cats", CATS),
+    ("(cats)", CATS),
+    ("-cats", CATS),  # after `--`, like any argument that starts with a dash
+    ("+cats +dogs", CATS),
+    ("cats & dogs", CATS),
+    ("cats | dogs", CATS),
+    ("!cats", CATS),
+    ("cats <-> dogs", CATS),
+    ("cats\\", CATS),
+    ("C++", ["C++ and C# are languages"]),
+    ("C#", ["C++ and C# are languages"]),
+    ("price:5", ["price is 5 dollars"]),
+    ("café 🎉", ["naïve café 🎉 日本語テキスト"]),
+    ("日本語テキスト", ["naïve café 🎉 日本語テキスト"]),
+    ("snake_case", ["snake_case names"]),
+    ("'; DROP TABLE messages; --", []),
+    ("cats') OR 1=1 --", []),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PLAIN_TEXT)
+def test_operators_and_punctuation_are_plain_text(
+    db_url: str, text: str, expected: list[str]
+) -> None:
+    _corpus(db_url)
+    assert _found(db_url, text) == expected
+    assert counts(db_url)["messages"] == len(CORPUS)
+
+
+@pytest.mark.parametrize("text", ["", "   ", '"', "'", "*", "^", "()", ":", "-", "+", "&", "|",
+                                  "!", "<->", "\\", "🎉", '""', "; --", "…"])  # fmt: skip
+def test_text_without_words_is_exit_2(db_url: str, text: str) -> None:
+    _corpus(db_url)
+    r = todo(db_url, "chat", "search", text)
+    assert (r.exit_code, r.stdout) == (2, "")
+    message = " ".join(f"nothing to search for in {text!r}: give at least one word".split())
+    assert r.stderr == f"error: {message}\n"
+
+
+def test_operators_as_a_real_process_never_trace(db_url: str) -> None:
+    _corpus(db_url)
+    for text, found in [
+        ('"unbalanced', []),
+        ("cats AND (dogs OR", []),
+        ("NEAR(", ["near the river"]),
+        ("cats:dogs:", CATS),
+        ("'; DROP TABLE messages; --", []),
+    ]:
+        r = proc("--database-url", db_url, "chat", "search", text, "--json")
+        assert (r.exit_code, r.stderr) == (0, ""), (text, r)
+        assert sorted(h["content"] for h in json.loads(r.stdout)["items"]) == found
+    assert counts(db_url)["messages"] == len(CORPUS)
+
+
+def test_only_the_current_users_messages(db_url: str) -> None:
+    add_user(db_url, "bob@x.io", "bob")
+    mine = new_conv(db_url, "mine")
+    say(db_url, mine, "shared secret word")
+    theirs = new_conv(db_url, "theirs", user="bob")
+    say(db_url, theirs, "shared secret word from bob", user="bob")
+    assert _found(db_url, "secret") == ["shared secret word"]
+    assert _found(db_url, "secret", user="bob") == ["shared secret word from bob"]
+    assert _found(db_url, "bob") == []
+
+
+def test_deleted_conversations_and_users_leave_the_index(db_url: str) -> None:
+    add_user(db_url, "bob@x.io", "bob")
+    gone, kept = new_conv(db_url, "gone"), new_conv(db_url, "kept")
+    say(db_url, gone, "ephemeral note")
+    say(db_url, kept, "ephemeral but kept")
+    say(db_url, new_conv(db_url, "b", user="bob"), "ephemeral bob", user="bob")
+    ok(todo(db_url, "chat", "delete", str(gone), "--yes"))
+    assert _found(db_url, "ephemeral") == ["ephemeral but kept"]
+    assert _found(db_url, "note") == []
+    ok(todo(db_url, "user", "delete", "bob", "--yes"))
+    if backend(db_url) == "sqlite":  # the FTS5 table itself, kept in step by triggers
+        rows = query(db_url, "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'ephemeral'")
+        assert rows == query(db_url, "SELECT id FROM messages")
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("see report.pdf today", "report.pdf"),
+        ("see report.pdf today", "pdf"),
+        ("mail ada@example.com today", "example"),
+        ("mail ada@example.com today", "ada@example.com"),
+        ("open https://example.com/path?q=1 today", "path"),
+        ("upgrade to v1.2 today", "v1.2"),
+        ("run snake_case-tool now", "tool"),
+    ],
+)
+def test_words_inside_file_names_emails_and_urls_are_found(
+    db_url: str, text: str, word: str
+) -> None:
+    say(db_url, new_conv(db_url), text)
+    assert _found(db_url, word) == [text]
+
+
+def test_case_folds_but_accents_count_on_both_backends(db_url: str) -> None:
+    conv = new_conv(db_url)
+    say(db_url, conv, "un café noir")
+    say(db_url, conv, "un cafe noir")
+    assert _found(db_url, "CAFÉ") == ["un café noir"]
+    assert _found(db_url, "Cafe") == ["un cafe noir"]
