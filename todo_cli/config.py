@@ -61,7 +61,11 @@ class DatabaseTarget:
     @property
     def display(self) -> str:
         """The URL with its password masked: the only form of it we ever print."""
-        return self.url.render_as_string(hide_password=True)
+        url = self.url
+        hidden = {k: "***" for k in _SECRET_PARAMS if k in url.query}
+        if hidden:
+            url = url.update_query_dict(hidden)
+        return url.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
     @property
     def key(self) -> str:
@@ -74,12 +78,22 @@ class DatabaseTarget:
 
     @property
     def password(self) -> str | None:
-        return self.url.password if isinstance(self.url.password, str) else None
+        if isinstance(self.url.password, str):
+            return self.url.password
+        query = self.url.query.get("password")
+        return query if isinstance(query, str) else None
+
+
+_SECRET_PARAMS = ("password", "sslpassword")
 
 
 def mask_url(raw: str) -> str:
-    """Mask the password of a URL-looking string without parsing it strictly."""
-    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", raw)
+    """Mask the password of a URL-looking string without parsing it strictly: the userinfo
+    part (up to the last `@` before the path, with or without `://`) and password=... query
+    parameters."""
+    raw = re.sub(r"(:/+[^\s:/@'\"]*:)[^\s'\"]*@", r"\1***@", raw)  # scheme://user:pw@
+    raw = re.sub(r"((?:^|[\s'\"])[^\s:/@'\"]+:)[^\s'\"/]*@", r"\1***@", raw)  # user:pw@host
+    return re.sub(r"((?:^|[?&])(?:ssl)?password=)[^&\s'\"]*", r"\1***", raw)
 
 
 def parse_url(raw: str) -> URL:
@@ -97,15 +111,18 @@ def parse_url(raw: str) -> URL:
     if scheme in _PG_SCHEMES:
         raw = PG_DRIVER + raw[len(scheme) :]
     elif scheme not in ("sqlite", "sqlite+pysqlite"):
-        shown = mask_url(raw) or "(empty)"
+        # Only a URL we could split is echoed (masked); anything else could be all secret.
+        shown = f" {mask_url(raw)!r}" if scheme else ""
         raise BadInput(
-            f"unsupported database URL {shown!r}: use postgresql://... or sqlite:///path/to/file.db"
+            f"unsupported database URL{shown}: use postgresql://... or sqlite:///path/to/file.db"
         )
     try:
         url = make_url(raw)
     except (ArgumentError, ValueError) as exc:
         raise BadInput(f"invalid database URL {mask_url(raw)!r}: {exc}") from None
     if url.get_backend_name() == "postgresql":
+        if "@" in (url.host or ""):
+            raise BadInput("invalid database URL: write an '@' in the password as %40")
         if not url.host and not url.query.get("host"):
             raise BadInput(f"invalid database URL {mask_url(raw)!r}: no host")
         if url.port is not None and not 0 < url.port < 65536:

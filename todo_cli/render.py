@@ -233,7 +233,7 @@ def _footer(page: Page[Any], noun: str, next_hint: str | None) -> None:
     nouns = noun if page.total == 1 else noun + ("es" if noun.endswith("ch") else "s")
     footer = f"page {page.page} of {page.pages} · {page.total:,} {nouns}"
     if next_hint and page.page < page.pages:
-        footer += f" · next: {next_hint}"
+        footer += f" · next: {safe(next_hint)}"
     # soft_wrap: a long footer stays one line (a pasteable command) even on a narrow pipe.
     console().print(footer, style="dim", soft_wrap=True, markup=False, highlight=False)
 

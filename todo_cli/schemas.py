@@ -55,10 +55,14 @@ def _description(value: str | None) -> str | None:
     return _no_nul(value, "description")
 
 
+def _control(value: str) -> bool:
+    return any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in value)
+
+
 def _tag(value: str) -> str:
-    if not value or len(value) > TAG_MAX or any(c.isspace() or ord(c) < 32 for c in value):
+    if not value or len(value) > TAG_MAX or any(c.isspace() for c in value) or _control(value):
         raise ValueError(f"tag {value!r} must be 1-{TAG_MAX} characters without spaces")
-    return value
+    return _no_nul(value, "tag")
 
 
 def _tags(values: list[str]) -> list[str]:
@@ -166,7 +170,7 @@ def _email(value: str) -> str:
     value = value.strip()
     local, at, domain = value.partition("@")
     bad = not at or not local or not domain or "@" in domain or len(value) > 320
-    if bad or any(c.isspace() for c in value):
+    if bad or any(c.isspace() for c in value) or _control(value):
         raise ValueError(f"{value!r} is not an email address")
     return _no_nul(value.lower(), "email")
 
@@ -174,8 +178,8 @@ def _email(value: str) -> str:
 def _user_id(value: str | None) -> str | None:
     if value is None:
         return None
-    if not 1 <= len(value) <= 64 or any(c.isspace() or ord(c) < 32 for c in value):
-        raise ValueError("id must be 1-64 characters without spaces")
+    if not 1 <= len(value) <= 64 or any(c.isspace() for c in value) or _control(value):
+        raise ValueError("id must be 1-64 characters without spaces or control characters")
     if "@" in value:  # `--user X` looks X up as an id or an email: they must not overlap
         raise ValueError("id must not contain '@' (that is for emails)")
     return value

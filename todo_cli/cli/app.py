@@ -28,11 +28,14 @@ class _Invocation:
 def _scrub(text: str) -> str:
     from todo_cli.config import mask_url
 
+    text = mask_url(text)
     rt = _Invocation.runtime
     password = rt.resolved_password() if rt is not None else None
-    if password:
+    # A last resort for a password echoed outside a URL, unless replacing it would mangle
+    # the message (a short password, or one that is also the user or database name).
+    if password and len(password) >= 4 and password not in rt.target.display:  # type: ignore[union-attr]
         text = text.replace(password, "***")
-    return mask_url(text)
+    return text
 
 
 def _check_utf8(args: list[str]) -> None:

@@ -1,6 +1,6 @@
 """`todo user ...`: the people whose tasks and chats share a database."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -10,6 +10,13 @@ from todo_cli.cli.common import JsonOpt, YesOpt, confirm, runtime
 app = typer.Typer(
     help="Manage users: add, list, switch, delete.", no_args_is_help=True, rich_markup_mode=None
 )
+
+
+def _who(user: Any) -> str:
+    """`id <email>`, safe to print (stored text is escaped)."""
+    return f"{render.safe(user.id)} <{render.safe(user.email)}>"
+
+
 WhoArg = Annotated[str, typer.Argument(metavar="ID_OR_EMAIL", help="A user id or email.")]
 
 
@@ -35,7 +42,7 @@ def add(
     if json:
         render.print_json(user.to_json())
     else:
-        render.message(f"added user {user.id} <{user.email}>")
+        render.message(f"added user {_who(user)}")
 
 
 @app.command("list")
@@ -69,7 +76,7 @@ def use(ctx: typer.Context, who: WhoArg) -> None:
     from todo_cli.services import users
 
     user = users.use_user(runtime(ctx), who)
-    render.message(f"now acting as {user.id} <{user.email}>")
+    render.message(f"now acting as {_who(user)}")
 
 
 @app.command()
@@ -84,7 +91,7 @@ def whoami(ctx: typer.Context, json: JsonOpt = False) -> None:
     if json:
         render.print_json(user.to_json())
     else:
-        render.message(f"{user.id} <{user.email}>")
+        render.message(_who(user))
 
 
 @app.command()
@@ -99,14 +106,14 @@ def delete(ctx: typer.Context, who: WhoArg, yes: YesOpt = False) -> None:
     if not yes:
         f = users.footprint(rt, who)
         confirm(
-            f"Delete user {f.user.id} <{f.user.email}> with {render.plural(f.tasks, 'task')}, "
+            f"Delete user {_who(f.user)} with {render.plural(f.tasks, 'task')}, "
             f"{render.plural(f.conversations, 'conversation')} and "
             f"{render.plural(f.messages, 'message')}?",
             yes,
         )
     gone = users.delete_user(rt, who)
     render.message(
-        f"deleted user {gone.user.id} <{gone.user.email}>: {render.plural(gone.tasks, 'task')}, "
+        f"deleted user {_who(gone.user)}: {render.plural(gone.tasks, 'task')}, "
         f"{render.plural(gone.conversations, 'conversation')}, "
         f"{render.plural(gone.messages, 'message')}"
     )

@@ -49,6 +49,9 @@ class TaskQuery:
             raise BadInput(f"unknown sort key {self.sort!r}: use one of {', '.join(SORTS)}")
         if self.page < 1:
             raise BadInput(f"page must be 1 or more (got {self.page})")
+        for name, value in (("search", self.search), ("tag", self.tag)):
+            if value is not None and not storable(value):
+                raise BadInput(f"--{name} must be text without NUL characters")
         if not 1 <= self.page_size <= MAX_PAGE_SIZE:
             raise BadInput(
                 f"page size must be between 1 and {MAX_PAGE_SIZE} (got {self.page_size})"
@@ -59,6 +62,15 @@ def public(task: Task) -> TaskPublic:
     data = task.model_dump()
     data["priority"] = PRIORITY_NAMES.get(task.priority) if task.priority else None
     return TaskPublic.model_validate(data)
+
+
+def storable(text: str) -> bool:
+    """Text a database can compare: no NUL (PostgreSQL refuses it), valid UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 def live() -> ColumnElement[bool]:
