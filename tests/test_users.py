@@ -95,7 +95,7 @@ def test_bad_email_is_exit_2_and_adds_nothing(db_url: str, email: str) -> None:
 def test_bad_id_is_exit_2(db_url: str, uid: str) -> None:
     r = todo(db_url, "user", "add", "a@x.io", "--id", uid)
     assert (r.exit_code, r.stdout) == (2, "")
-    assert r.stderr == "error: id must be 1-64 characters without spaces\n"
+    assert r.stderr == "error: id must be 1-64 characters without spaces or control characters\n"
     assert counts(db_url)["users"] == 0
 
 

@@ -60,7 +60,7 @@ def _control(value: str) -> bool:
 
 
 def _tag(value: str) -> str:
-    if not value or len(value) > TAG_MAX or any(c.isspace() for c in value) or _control(value):
+    if not value or len(value) > TAG_MAX or any(c.isspace() or ord(c) < 32 for c in value):
         raise ValueError(f"tag {value!r} must be 1-{TAG_MAX} characters without spaces")
     return _no_nul(value, "tag")
 
