@@ -98,3 +98,37 @@ def test_complete_and_edit_race_ends_in_one_order(db_url: str) -> None:
         task = json.loads(cli("--database-url", db_url, "show", "1", "--json").stdout)
         assert (task["title"], task["completed"]) == (f"t{round_}", True)
         cli("--database-url", db_url, "reopen", "1")
+
+
+def test_migrate_racing_list_never_crashes(empty_url: str) -> None:
+    """`todo db migrate` on an empty database while `todo list` runs over and over: each list
+    either works or says the schema is not ready (exit 1); never a traceback."""
+    lister = (
+        "import subprocess, sys, time\n"
+        "codes = []\n"
+        "end = time.monotonic() + 60\n"
+        "while time.monotonic() < end:\n"
+        f"    cmd = [sys.executable, '-m', 'todo_cli', '--database-url', {empty_url!r}, 'list']\n"
+        "    p = subprocess.run(cmd, capture_output=True, text=True)\n"
+        "    codes.append(p.returncode)\n"
+        "    if p.returncode not in (0, 1) or 'Traceback' in p.stderr:\n"
+        "        print('BAD', p.returncode, p.stderr); sys.exit(1)\n"
+        "    if p.returncode == 1 and 'migrat' not in p.stderr:\n"
+        "        print('BAD', p.stderr); sys.exit(1)\n"
+        "    if p.returncode == 0 and len(codes) > 2:\n"
+        "        break\n"
+        "print(codes)\n"
+    )
+    watcher = subprocess.Popen(
+        [sys.executable, "-c", lister], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    migrate = subprocess.run(
+        [sys.executable, "-m", "todo_cli", "--database-url", empty_url, "db", "migrate"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    out, err = watcher.communicate(timeout=300)
+    assert migrate.returncode == 0, migrate.stderr
+    assert watcher.returncode == 0, out + err
+    assert "Traceback" not in migrate.stderr
