@@ -170,19 +170,24 @@ def root(
 
 
 def _setup_logging(verbose: bool) -> None:
-    """Retries (with --verbose) and slow statements (TODO_SLOW_MS) are logged to stderr."""
+    """Retries (with --verbose) and slow statements (TODO_SLOW_MS) are logged to stderr.
+
+    Reset on every invocation: in-process callers (tests, scripts) swap sys.stderr between
+    runs, and a handler left from an earlier run would write to a closed stream.
+    """
     import logging
     import os
 
+    logger = logging.getLogger("todo")
+    logger.propagate = False
+    logger.handlers[:] = [logging.NullHandler()]
+    logging.getLogger("todo.retry").disabled = not verbose
     if not verbose and not os.environ.get("TODO_SLOW_MS"):
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("todo: %(message)s"))
-    logger = logging.getLogger("todo")
     logger.handlers[:] = [handler]
     logger.setLevel(logging.INFO)
-    logger.propagate = False
-    logging.getLogger("todo.retry").disabled = not verbose
 
 
 def _register() -> None:
