@@ -124,7 +124,9 @@ def test_health_exit_codes(pg_url: str) -> None:
     gone = proc(
         "--database-url", "postgresql://u:s3cret@127.0.0.1:1/x", "db", "health", "--timeout", "1"
     )
-    assert gone.exit_code == 2 and gone.stdout.startswith("CRITICAL - cannot reach database")
+    assert gone.exit_code == 2, gone.stdout
+    # On a loaded machine the 1 s budget may run out before the refusal is even seen.
+    assert gone.stdout.startswith(("CRITICAL - cannot reach database", "CRITICAL - timed out"))
     assert "s3cret" not in gone.stdout + gone.stderr
     bad_role = pg_url.replace("postgres@", "no_such_role_x:s3cret@", 1)
     auth = proc("--database-url", bad_role, "db", "health", "--json")

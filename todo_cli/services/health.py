@@ -73,7 +73,8 @@ def _probe(target: DatabaseTarget, timeout_s: float, out: dict[str, Any]) -> Non
             with translate_errors(target):
                 return engine.connect()
 
-        conn = run(rt, connect, deadline=timeout_s)
+        # Stop retrying a little before the caller stops waiting, to report why it failed.
+        conn = run(rt, connect, deadline=timeout_s * 0.8)
         out["connect_ms"] = (time.perf_counter() - start) * 1000
         with conn, autocommit(conn), translate_errors(target):
             q0 = time.perf_counter()
