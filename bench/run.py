@@ -66,10 +66,10 @@ def roundtrips(cfg: Config, tmp: Path) -> Section:
     return sec
 
 
-SECTIONS: dict[str, Callable[[Config, Path], Section]] = {
-    "startup": startup.main_run,
+SECTIONS: dict[str, Callable[[Config, Path], Section]] = {  # in the order
     "scale": scale.main_run,
     "taskwarrior": taskwarrior.main_run,
+    "startup": startup.main_run,
     "io": importexport.main_run,
     "roundtrips": roundtrips,
 }
@@ -89,7 +89,7 @@ def attempt(name: str, cfg: Config, tmp: Path, retries: int) -> Section:
             first = (str(e).strip().splitlines() or [type(e).__name__])[0]
             if n < retries:
                 time.sleep(60)
-    sec = Section(f"{name}: error")
+    sec = Section(f"{list(SECTIONS).index(name) + 1}. {name}: error")
     sec.rows.append(Row(name, "error", "", "n/a", re.sub(r"\s+", " ", first)[:300]))
     return sec
 
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="todo_bench_") as t:
         tmp = Path(t)
         prepare_env(tmp)
-        for name in a.only or list(SECTIONS):
+        for name in [n for n in SECTIONS if n in (a.only or SECTIONS)]:
             sections.append(attempt(name, cfg, tmp, a.retries))
 
     mode = "QUICK (sizes / 10; absolute targets not judged)" if a.quick else "full"
