@@ -209,6 +209,9 @@ def ddl_metadata() -> MetaData:
 # sync by triggers on SQLite. Autogenerate and the drift test skip these objects.
 SEARCH_CONFIG = "simple"  # no stemming, like FTS5's unicode61 tokenizer: same results on both
 SEARCH_MAX_CHARS = 100_000  # tsvector is capped at 1 MB; search covers this much of a message
+# Turned into spaces before PostgreSQL parses a message (migration 0002 holds a frozen copy), so
+# its parser splits `report.pdf`, e-mail addresses and URLs into words the way FTS5 does.
+SEARCH_PUNCTUATION = ".@/_:-+=?&#%~|\\"
 SEARCH_ONLY_OBJECTS = ("search_vector", "ix_messages_search", "messages_fts")
 
 

@@ -166,6 +166,10 @@ def search(
 ) -> None:
     """Search all your messages, best matches first.
 
+    Every word must occur, in any order and case. A word with punctuation inside, like
+    report.pdf or ada@example.com, matches those parts side by side. Quotes and operators
+    (AND, OR, NEAR, *) are plain text.
+
     Example: todo chat search "passport visa"
     """
     from todo_cli.cli.common import print_page

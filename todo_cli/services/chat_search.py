@@ -1,10 +1,15 @@
 """`chat search`: ranked full-text search over the current user's messages.
 
 PostgreSQL matches the stored tsvector through its GIN index and ranks with ts_rank; SQLite
-matches the FTS5 table and ranks with bm25. Either way the user's text is split into words and
-each word is searched as a plain term (FTS5 phrase strings, plainto_tsquery), so quotes,
-punctuation and operators like AND, NEAR or * are never query syntax. Snippets are made only
-for the rows of the page.
+matches the FTS5 table and ranks with bm25. Snippets are made only for the rows of the page.
+
+The user's text is split at whitespace only, and every piece with a letter or digit in it must
+match, as a phrase: `report.pdf` finds "report.pdf" but not "pdf ... report". Each piece goes to
+the database as data (an FTS5 string, phraseto_tsquery), whose own tokenizer splits it exactly as
+it split the messages, so quotes, punctuation and operators like AND, NEAR or * are never query
+syntax, and any whitespace-separated piece of a message finds that message on both backends.
+(Splitting here with a regex instead would disagree with FTS5, which keeps private-use
+characters, combining marks and unassigned code points inside its tokens.)
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import re
 from sqlalchemy import text
 
 from todo_cli.errors import BadInput
-from todo_cli.models import SEARCH_CONFIG, SEARCH_MAX_CHARS
+from todo_cli.models import SEARCH_CONFIG, SEARCH_MAX_CHARS, SEARCH_PUNCTUATION
 from todo_cli.schemas import HIT_END, HIT_START, MessagePublic, Page, SearchHit
 from todo_cli.services.chat import check_page
 from todo_cli.services.retry import retrying
@@ -22,14 +27,16 @@ from todo_cli.services.runtime import Runtime
 from todo_cli.services.users import current_user_id
 from todo_cli.types import UTCDateTime
 
-_WORD = re.compile(r"\w+")
+_WORD = re.compile(r"[^\W_]")  # a letter or digit
+MAX_TERMS = 100  # each is a tsquery of its own on PostgreSQL; a search needs far fewer
+_PUNCT_TO_SPACE = str.maketrans(SEARCH_PUNCTUATION, " " * len(SEARCH_PUNCTUATION))
 
 _PG = f"""
 WITH hits AS (
     SELECT m.id, m.conversation_id, m.role, m.content, m.created_at,
            ts_rank(m.search_vector, q.query) AS rank, q.query,
            count(*) OVER () AS total
-    FROM messages m, plainto_tsquery('{SEARCH_CONFIG}', :words) AS q(query)
+    FROM messages m, (SELECT {{query}}) AS q(query)
     WHERE m.search_vector @@ q.query AND m.user_id = :uid
     ORDER BY rank DESC, m.created_at DESC, m.id DESC
     LIMIT :limit OFFSET :offset
@@ -62,11 +69,28 @@ ORDER BY h.rank, h.created_at DESC, h.id DESC
 
 
 def words(query: str) -> list[str]:
-    """The searchable words of the user's text; anything else is ignored."""
-    found = _WORD.findall(query)
+    """The whitespace-separated pieces of the user's text that hold a letter or digit.
+
+    Pieces without one (`-`, `&&`, an emoji) are ignored; text with none at all is BadInput.
+    """
+    found = list(dict.fromkeys(w for w in query.split() if _WORD.search(w)))
     if not found:
         raise BadInput(f"nothing to search for in {query!r}: give at least one word")
+    if len(found) > MAX_TERMS:
+        raise BadInput(f"too many words to search for: {len(found)} (at most {MAX_TERMS})")
     return found
+
+
+def _pg_sql(terms: list[str]) -> tuple[str, dict[str, str]]:
+    """One phraseto_tsquery per term, ANDed; the text goes in as bound parameters."""
+    params = {f"w{i}": t.translate(_PUNCT_TO_SPACE) for i, t in enumerate(terms)}
+    query = " && ".join(f"phraseto_tsquery('{SEARCH_CONFIG}', :{k})" for k in params)
+    return _PG.replace("{query}", query), params
+
+
+def _fts5_match(terms: list[str]) -> str:
+    """Every term an FTS5 string ("...", quotes doubled): a phrase each, implicitly ANDed."""
+    return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
 @retrying
@@ -75,12 +99,13 @@ def search(rt: Runtime, query: str, page: int = 1, page_size: int = 20) -> Page[
     terms = words(query)
     with rt.session(single=True) as s:
         uid = current_user_id(rt, s)
+        params: dict[str, object] = {"uid": uid, "limit": page_size}
+        params["offset"] = (page - 1) * page_size
         if s.get_bind().dialect.name == "postgresql":
-            sql, match = _PG, " ".join(terms)
+            sql, words_ = _pg_sql(terms)
+            params.update(words_)
         else:
-            # Every word becomes an FTS5 string ("...", quotes doubled): implicit AND of terms.
-            sql, match = _SQLITE, " ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        params = {"words": match, "uid": uid, "limit": page_size, "offset": (page - 1) * page_size}
+            sql, params["words"] = _SQLITE, _fts5_match(terms)
         # Typed result columns, so timestamps come back as aware UTC datetimes on both backends.
         stmt = text(sql).columns(created_at=UTCDateTime())
         rows = s.execute(stmt, params).all()
