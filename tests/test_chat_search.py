@@ -228,3 +228,14 @@ def test_case_folds_but_accents_count_on_both_backends(db_url: str) -> None:
     say(db_url, conv, "un cafe noir")
     assert _found(db_url, "CAFÉ") == ["un café noir"]
     assert _found(db_url, "Cafe") == ["un cafe noir"]
+
+
+def test_query_punctuation_is_what_migration_0002_indexes() -> None:
+    """The query side turns the same characters into spaces as the stored tsvector did."""
+    import runpy
+    from pathlib import Path
+
+    from todo_cli.models import SEARCH_PUNCTUATION
+
+    path = Path(__file__).parent.parent / "migrations/versions/0002_message_search.py"
+    assert runpy.run_path(str(path))["PUNCTUATION"] == SEARCH_PUNCTUATION
