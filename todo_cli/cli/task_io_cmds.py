@@ -92,15 +92,15 @@ def export(
     Example: todo export --status pending > tasks.json   ·   todo export --format csv > tasks.csv
     """
     from todo_cli.errors import BadInput
-    from todo_cli.services import task_io
+    from todo_cli.services import task_export
 
     if json and fmt != OutFormat.json:
         raise BadInput("give --json or --format csv, not both")
-    batches = task_io.export_batches(runtime(ctx), status.value)
+    batches = task_export.export_batches(runtime(ctx), status.value)
     write = _json_text if fmt == OutFormat.json else _csv_text
     out = sys.stdout
     try:
-        for chunk in write(batches, task_io.FIELDS):
+        for chunk in write(batches, task_export.FIELDS):
             out.write(chunk)
         out.flush()
     except BrokenPipeError:  # `todo export | head`: the reader has gone; stop quietly

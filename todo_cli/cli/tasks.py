@@ -1,4 +1,4 @@
-"""Task commands: add, list, show, edit, complete, reopen, delete, restore, trash, purge."""
+"""Task commands: add, list, show, edit, complete, reopen (the trash is in `task_trash`)."""
 
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
@@ -10,15 +10,13 @@ from todo_cli.cli.common import (
     JsonOpt,
     PageOpt,
     PageSizeOpt,
-    YesOpt,
-    confirm,
     next_page,
     print_page,
     runtime,
 )
 
 if TYPE_CHECKING:
-    from todo_cli.schemas import Page, TaskPublic
+    from todo_cli.schemas import TaskPublic
 
 
 class Priority(Enum):
@@ -59,7 +57,7 @@ def _due(value: str | None) -> Any:
     return parse_when(value) if value is not None else None
 
 
-def _say(verb: str, tasks: "list[TaskPublic]", json: bool) -> None:
+def announce(verb: str, tasks: "list[TaskPublic]", json: bool) -> None:
     if json:
         from todo_cli.schemas import Page
 
@@ -218,7 +216,7 @@ def complete(ctx: typer.Context, ids: IdsArg, json: JsonOpt = False) -> None:
     """
     from todo_cli.services import tasks
 
-    _say("completed", tasks.complete(runtime(ctx), ids), json)
+    announce("completed", tasks.complete(runtime(ctx), ids), json)
 
 
 def reopen(ctx: typer.Context, ids: IdsArg, json: JsonOpt = False) -> None:
@@ -228,89 +226,12 @@ def reopen(ctx: typer.Context, ids: IdsArg, json: JsonOpt = False) -> None:
     """
     from todo_cli.services import tasks
 
-    _say("reopened", tasks.reopen(runtime(ctx), ids), json)
-
-
-def delete(
-    ctx: typer.Context,
-    ids: IdsArg,
-    hard: Annotated[
-        bool, typer.Option("--hard", help="Remove for good, not to the trash.")
-    ] = False,
-    yes: YesOpt = False,
-) -> None:
-    """Move tasks to the trash (`todo restore` brings them back), or --hard to remove them.
-
-    Example: todo delete 3   ·   todo delete 3 4 --hard --yes
-    """
-    from todo_cli.services import tasks
-
-    rt = runtime(ctx)
-    if hard:
-        n = len(set(ids))
-        confirm(f"Permanently delete {render.plural(n, 'task')}?", yes)
-        count = tasks.hard_delete(rt, ids)
-        render.message(f"permanently deleted {render.plural(count, 'task')}")
-        return
-    for task in tasks.soft_delete(rt, ids):
-        render.message(
-            f"deleted task {task.id}: {render.safe(task.title)} (todo restore {task.id})"
-        )
-
-
-def restore(ctx: typer.Context, ids: IdsArg) -> None:
-    """Bring tasks back from the trash.
-
-    Example: todo restore 3
-    """
-    from todo_cli.services import tasks
-
-    _say("restored", tasks.restore(runtime(ctx), ids), False)
-
-
-def trash(
-    ctx: typer.Context, page: PageOpt = 1, page_size: PageSizeOpt = 20, json: JsonOpt = False
-) -> None:
-    """List deleted tasks, most recently deleted first.
-
-    Example: todo trash
-    """
-    from todo_cli.services import task_query
-
-    q = task_query.TaskQuery(status="all", trash=True, page=page, page_size=page_size)
-    result: Page[TaskPublic] = task_query.list_tasks(runtime(ctx), q)
-    if json:
-        print_page(result)
-        return
-    hint = next_page(["trash"], {"page-size": page_size if page_size != 20 else None}, page)
-    render.task_table(result, empty="the trash is empty", next_hint=hint)
-
-
-def purge(
-    ctx: typer.Context,
-    older_than: Annotated[
-        int | None, typer.Option("--older-than", help="Only tasks deleted more than DAYS ago.")
-    ] = None,
-    yes: YesOpt = False,
-) -> None:
-    """Empty the trash for good.
-
-    Example: todo purge --older-than 30 --yes
-    """
-    from todo_cli.services import tasks
-
-    rt = runtime(ctx)
-    if not yes:
-        n = tasks.count_purgeable(rt, older_than)
-        if n == 0:
-            render.message("nothing to purge")
-            return
-        confirm(f"Permanently delete {render.plural(n, 'task')} from the trash?", yes)
-    count = tasks.purge(rt, older_than)
-    render.message(f"purged {render.plural(count, 'task')}")
+    announce("reopened", tasks.reopen(runtime(ctx), ids), json)
 
 
 def register(app: typer.Typer) -> None:
+    from todo_cli.cli.task_trash import delete, purge, restore, trash
+
     for fn, name in (
         (add, "add"),
         (list_, "list"),

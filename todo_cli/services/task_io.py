@@ -1,4 +1,4 @@
-"""Import and export of tasks: `todo import` and `todo export`.
+"""Import of tasks: `todo import` (export is in `task_export`).
 
 Import is all or nothing: every record is checked before anything is written, and the rows then
 go in `BATCH` at a time in one transaction. Checking 100,000 records through the `TaskImport`
@@ -6,8 +6,6 @@ model costs more than inserting them, so a record first takes a fast path that a
 the model accepts, through the same pydantic types, and stores the same values; anything else
 goes through the model, which gives the value or the exact error. Rows are built in storage form
 (a timestamp is a naive UTC string on SQLite), so inserting converts nothing per cell.
-
-Export streams `BATCH` rows at a time (a server-side cursor on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -17,13 +15,13 @@ import gc
 import io
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import AwareDatetime, TypeAdapter
 from pydantic_core import from_json
-from sqlalchemy import Text, cast, column, false, insert, select, table, true
+from sqlalchemy import column, insert, select, table
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
@@ -31,20 +29,17 @@ from sqlmodel import col
 from todo_cli.db import new_request_key
 from todo_cli.errors import BadInput
 from todo_cli.models import PRIORITIES, Task, User
-from todo_cli.schemas import PRIORITY_NAMES, Description, Tag, TaskImport, Title, validate
+from todo_cli.schemas import Description, Tag, TaskImport, Title, validate
 from todo_cli.services import retry
 from todo_cli.services.runtime import Runtime
-from todo_cli.services.task_query import STATUSES
 from todo_cli.services.users import current_user_id, forget_current_user
 from todo_cli.types import utcnow
 
 # fmt: off
-IMPORT_FORMATS, EXPORT_STATUSES = ("json", "taskwarrior"), STATUSES
-BATCH = 2000  # rows per INSERT on import, rows per fetch on export
+IMPORT_FORMATS = ("json", "taskwarrior")
+BATCH = 2000  # rows per INSERT
 COLUMNS = ("user_id", "title", "description", "completed", "priority", "due", "tags",
            "created_at", "updated_at", "completed_at", "deleted_at")
-FIELDS = ("id", "title", "description", "completed", "priority", "due", "tags",  # CLI.md's task
-          "created_at", "updated_at", "deleted_at")
 # fmt: on
 _TASKS = table("tasks", *(column(name) for name in COLUMNS))  # untyped: values are stored as is
 _KEYED = table("tasks", *(column(name) for name in (*COLUMNS, "request_key")))
@@ -311,33 +306,3 @@ def _from_taskwarrior(r: dict[str, Any], n: int) -> dict[str, Any]:
 def _json_type(value: Any) -> str:
     names = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}
     return names.get(type(value), "a number")
-
-
-def export_batches(rt: Runtime, status: str = "all") -> Iterator[list[dict[str, Any]]]:
-    """The current user's live tasks (not the trash) by id, as CLI.md task objects with ISO
-    timestamps, `BATCH` at a time from a streaming cursor. Equal tag lists may be one object."""
-    if status not in EXPORT_STATUSES:
-        raise BadInput(f"unknown status {status!r}: use one of {', '.join(EXPORT_STATUSES)}")
-    t = Task.__table__.c  # type: ignore[attr-defined]
-    where = [t.deleted_at.is_(None)]
-    if status != "all":
-        where.append(t.completed == (true() if status == "completed" else false()))
-    # Tags as text: the same few lists come back again and again, so each is decoded once.
-    columns = [cast(t.tags, Text) if name == "tags" else t[name] for name in FIELDS[:-1]]
-    stmt = select(*columns).where(*where).order_by(t.id)
-    tag_lists: dict[str, list[str]] = {}
-    with rt.session() as s:
-        stmt = stmt.where(t.user_id == current_user_id(rt, s))
-        for part in s.execute(stmt.execution_options(yield_per=BATCH)).partitions():
-            batch = []
-            for task_id, title, notes, done, rank, due, tags, created, updated in part:
-                tag_list = tag_lists.get(tags)
-                if tag_list is None:
-                    tag_list = json.loads(tags)
-                    if len(tag_lists) < 10_000:
-                        tag_lists[tags] = tag_list
-                rank_name = PRIORITY_NAMES[rank] if rank else None
-                values = (task_id, title, notes, done, rank_name, due and due.isoformat(),
-                          tag_list, created.isoformat(), updated.isoformat(), None)  # fmt: skip
-                batch.append(dict(zip(FIELDS, values, strict=True)))
-            yield batch
