@@ -25,7 +25,7 @@ from sqlmodel import Field, SQLModel
 from todo_cli.types import TagList, UTCDateTime, utcnow
 
 # Bump this together with a new file in migrations/versions/ (a test checks they agree).
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 1000
@@ -209,9 +209,10 @@ def ddl_metadata() -> MetaData:
 # sync by triggers on SQLite. Autogenerate and the drift test skip these objects.
 SEARCH_CONFIG = "simple"  # no stemming, like FTS5's unicode61 tokenizer: same results on both
 SEARCH_MAX_CHARS = 100_000  # tsvector is capped at 1 MB; search covers this much of a message
-# Turned into spaces before PostgreSQL parses a message (migration 0002 holds a frozen copy), so
-# its parser splits `report.pdf`, e-mail addresses and URLs into words the way FTS5 does.
-SEARCH_PUNCTUATION = ".@/_:-+=?&#%~|\\"
+# Turned into spaces before PostgreSQL parses a message (migration 0004 holds a frozen copy), so
+# its parser splits `report.pdf`, e-mail addresses and URLs into words the way FTS5 does, and
+# never reads `<a b>` as an HTML tag to drop.
+SEARCH_PUNCTUATION = ".@/_:-+=?&#%~|\\<>"
 SEARCH_ONLY_OBJECTS = ("search_vector", "ix_messages_search", "messages_fts")
 
 
