@@ -6,8 +6,6 @@ faithfully (empty titles, over-long text, NUL characters, which PostgreSQL rejec
 trimming it silently.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar

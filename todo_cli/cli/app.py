@@ -5,7 +5,6 @@ Command modules import services lazily inside each command, so `todo --help` and
 """
 
 import sys
-import traceback
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -49,6 +48,12 @@ def _check_utf8(args: list[str]) -> None:
             raise BadInput(f"argument {i} is not valid UTF-8 text") from None
 
 
+def _print_traceback() -> None:
+    import traceback  # only with --verbose: it pulls in linecache and tokenize
+
+    traceback.print_exc()
+
+
 class TodoGroup(TyperGroup):
     """Turns every error into one `error: ...` line and the exit code from CLI.md."""
 
@@ -81,7 +86,7 @@ class TodoGroup(TyperGroup):
             rv = 130
         except TodoError as e:
             if _Invocation.verbose:
-                traceback.print_exc()
+                _print_traceback()
             render.error(_scrub(e.message))
             rv = e.exit_code
         except KeyboardInterrupt:
@@ -89,7 +94,7 @@ class TodoGroup(TyperGroup):
             rv = 130
         except Exception as e:
             if _Invocation.verbose:
-                traceback.print_exc()
+                _print_traceback()
             render.error(_scrub(f"unexpected {type(e).__name__}: {e} (--verbose shows more)"))
             rv = 1
         if not standalone_mode:
