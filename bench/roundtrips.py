@@ -36,6 +36,11 @@ COMMANDS: list[tuple[str, list[str], list[str]]] = [
     ("list", ["list"], ["list"]),
     ("complete 1 (warm: 2)", ["complete", "1"], ["complete", "2"]),
     ("delete 1 (warm: 2)", ["delete", "1"], ["delete", "2"]),
+    ('chat new "t"', ["chat", "new", "t"], ["chat", "new", "t"]),
+    ('chat say 1 "hi" (warm: 2)', ["chat", "say", "1", "hi"], ["chat", "say", "2", "hi"]),
+    ("chat list", ["chat", "list"], ["chat", "list"]),
+    ("chat search hi", ["chat", "search", "hi"], ["chat", "search", "hi"]),
+    ("db health", ["db", "health"], ["db", "health"]),
 ]
 
 

@@ -66,12 +66,36 @@ def roundtrips(cfg: Config, tmp: Path) -> Section:
     return sec
 
 
+def chat(cfg: Config, tmp: Path) -> Section:
+    """6. bench/chat.py: search, list and show on a tiny and a large database (issue #4)."""
+    sec = Section("6. Chat: search, list, show (bench/chat.py)")
+    argv = [str(PYTHON), str(Path(__file__).parent / "chat.py"), "--runs", str(cfg.runs // 2)]
+    argv += ["--quick"] if cfg.quick else []
+    argv += [] if cfg.pg else ["--backend", "sqlite"]
+    out = run(argv, timeout=4 * 3600).stdout.strip()
+    for line in out.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 7 and cells[0] in ("sqlite", "postgresql"):
+            backend, case, small, large, ratio, target, result = cells
+            sec.rows.append(
+                Row(
+                    f"chat {backend}: {case}",
+                    f"{ratio} ({large} ms / {small} ms)",
+                    target,
+                    "pass" if result == "pass" else "FAIL",
+                )
+            )
+    sec.details = out
+    return sec
+
+
 SECTIONS: dict[str, Callable[[Config, Path], Section]] = {  # in the issue's order
     "scale": scale.main_run,
     "taskwarrior": taskwarrior.main_run,
     "startup": startup.main_run,
     "io": importexport.main_run,
     "roundtrips": roundtrips,
+    "chat": chat,
 }
 
 
