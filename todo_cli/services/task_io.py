@@ -28,7 +28,7 @@ from sqlmodel import col
 
 from todo_cli.db import new_request_key
 from todo_cli.errors import BadInput
-from todo_cli.models import PRIORITIES, Task, User
+from todo_cli.models import DESCRIPTION_MAX, PRIORITIES, TITLE_MAX, Task, User
 from todo_cli.schemas import Description, Tag, TaskImport, Title, validate
 from todo_cli.services import retry
 from todo_cli.services.runtime import Runtime
@@ -201,9 +201,23 @@ class _RowBuilder:
         tags = get("tags", [])
         if type(completed) is not bool or type(tags) is not list:
             raise _Slow
-        title = self.title(r["title"])
+        title = r["title"]
+        # ASCII text without NUL needs no UTF-8 check: only length and blankness are left.
+        if not (
+            type(title) is str
+            and title.isascii()
+            and 0 < len(title) <= TITLE_MAX
+            and not title.isspace()
+            and "\x00" not in title
+        ):
+            title = self.title(title)
         description = get("description")
-        if description is not None:
+        if description is not None and not (
+            type(description) is str
+            and description.isascii()
+            and len(description) <= DESCRIPTION_MAX
+            and "\x00" not in description
+        ):
             description = self.description(description)
         priority = get("priority")
         if priority is not None:
