@@ -148,7 +148,7 @@ def test_operators_and_punctuation_are_plain_text(
 
 @pytest.mark.parametrize("text", ["", "   ", '"', "'", "*", "^", "()", ":", "-", "+", "&", "|",
                                   "!", "<->", "\\", "🎉", '""', "; --", "…",
-                                  "_", "__ --"])  # fmt: skip
+                                  "_", "__ --", "²", "½ ² _"])  # fmt: skip
 def test_text_without_words_is_exit_2(db_url: str, text: str) -> None:
     _corpus(db_url)
     r = todo(db_url, "chat", "search", text)

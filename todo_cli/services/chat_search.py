@@ -14,8 +14,6 @@ characters, combining marks and unassigned code points inside its tokens.)
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import text
 
 from todo_cli.errors import BadInput
@@ -27,7 +25,6 @@ from todo_cli.services.runtime import Runtime
 from todo_cli.services.users import current_user_id
 from todo_cli.types import UTCDateTime
 
-_WORD = re.compile(r"[^\W_]")  # a letter or digit
 MAX_TERMS = 100  # each is a tsquery of its own on PostgreSQL; a search needs far fewer
 _PUNCT_TO_SPACE = str.maketrans(SEARCH_PUNCTUATION, " " * len(SEARCH_PUNCTUATION))
 
@@ -68,12 +65,18 @@ ORDER BY h.rank, h.created_at DESC, h.id DESC
 """
 
 
+def _has_word(piece: str) -> bool:
+    """A letter or a decimal digit: what both engines index. Not `\\w`, which also takes `_`
+    and numeric signs like ² and ½ that PostgreSQL's parser skips."""
+    return any(c.isalpha() or c.isdecimal() for c in piece)
+
+
 def words(query: str) -> list[str]:
     """The whitespace-separated pieces of the user's text that hold a letter or digit.
 
     Pieces without one (`-`, `&&`, an emoji) are ignored; text with none at all is BadInput.
     """
-    found = list(dict.fromkeys(w for w in query.split() if _WORD.search(w)))
+    found = list(dict.fromkeys(w for w in query.split() if _has_word(w)))
     if not found:
         raise BadInput(f"nothing to search for in {query!r}: give at least one word")
     if len(found) > MAX_TERMS:
