@@ -125,7 +125,10 @@ def _order(q: TaskQuery) -> list[Any]:
             "priority": col(Task.priority),
             "title": col(Task.title),
         }[q.sort]
-    first = (key.desc() if desc else key.asc()).nulls_last()
+    first = key.desc() if desc else key.asc()
+    if q.sort in ("due", "priority"):  # the only keys that can be NULL; on the others NULLS
+        first = first.nulls_last()  # LAST would stop PostgreSQL from reading the index in order
+
     tie = col(Task.id).desc() if desc else col(Task.id).asc()
     return [first, tie]
 
