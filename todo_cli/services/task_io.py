@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import codecs
 import gc
-import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -128,14 +127,18 @@ def _insert_rows(rt: Runtime, rows: list[Row], advance: Callable[[int], None], k
             forget_current_user(rt)  # the cached user was deleted since: resolve it again
             uid = current_user_id(rt, s)
         conn = s.connection()
-        if rows:
-            first = dict(zip(_KEYED.c.keys(), (uid, *rows[0], key), strict=True))
-            conn.execute(insert(_KEYED).values(first))
-        write = _executemany if conn.dialect.name == "sqlite" else _copy
-        for start in range(1, len(rows), BATCH):
-            batch = rows[start : start + BATCH]
-            write(conn, uid, batch)
-            advance(len(batch) + (start == 1))
+        if not rows:
+            return 0
+        first = dict(zip(_KEYED.c.keys(), (uid, *rows[0], key), strict=True))
+        conn.execute(insert(_KEYED).values(first))
+        advance(1)
+        batches = (rows[i : i + BATCH] for i in range(1, len(rows), BATCH))
+        if conn.dialect.name == "sqlite":
+            for batch in batches:
+                _executemany(conn, uid, batch)
+                advance(len(batch))
+        else:
+            _copy(conn, uid, batches, advance)
     return len(rows)
 
 
@@ -151,21 +154,43 @@ def _copy_text(value: str) -> str:
     return value if value.isprintable() and "\\" not in value else value.translate(_COPY_ESCAPES)
 
 
-def _copy(conn: Connection, uid: str, batch: list[Row]) -> None:
+def _copy(
+    conn: Connection, uid: str, batches: Iterator[list[Row]], advance: Callable[[int], None]
+) -> None:
+    """One COPY for all the rows: one round trip to Neon rather than one per batch, and the
+    server stores a batch while the next one is being turned into text here."""
     sql = f"COPY tasks ({', '.join(COLUMNS)}) FROM STDIN"
-    esc, null, user = _copy_text, "\\N", _copy_text(uid)
-    text = "".join(
-        f"{user}\t{esc(title)}\t{null if notes is None else esc(notes)}\t{'t' if done else 'f'}\t"
-        f"{null if rank is None else rank}\t{due or null}\t{esc(tags)}\t{created}\t{updated}\t"
-        f"{done_at or null}\t{deleted or null}\n"
-        for title, notes, done, rank, due, tags, created, updated, done_at, deleted in batch
-    )
     dbapi = conn.dialect.loaded_dbapi
     try:
         with conn.connection.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
-            cur.copy_expert(sql, io.StringIO(text))
+            cur.copy_expert(sql, _CopySource(_copy_text(uid), batches, advance))
     except dbapi.Error as e:  # give it SQLAlchemy's type, which the error boundary knows
         raise DBAPIError.instance(sql, None, e, dbapi.Error) from e
+
+
+class _CopySource:
+    """A file-like object for `copy_expert`: each read() is the text of the next batch."""
+
+    def __init__(
+        self, user: str, batches: Iterator[list[Row]], advance: Callable[[int], None]
+    ) -> None:
+        self.user, self.batches, self.advance = user, batches, advance
+
+    def read(self, size: int = -1) -> str:
+        batch = next(self.batches, None)
+        if batch is None:
+            return ""
+        esc, null, user = _copy_text, "\\N", self.user
+        text = "".join(
+            f"{user}\t{esc(title)}\t{null if notes is None else esc(notes)}\t"
+            f"{'t' if done else 'f'}\t{null if rank is None else rank}\t{due or null}\t"
+            f"{esc(tags)}\t{created}\t{updated}\t{done_at or null}\t{deleted or null}\n"
+            for title, notes, done, rank, due, tags, created, updated, done_at, deleted in batch
+        )
+        self.advance(len(batch))
+        return text
+
+    readline = read  # psycopg2 asks for it on some paths
 
 
 class _RowBuilder:
