@@ -20,7 +20,8 @@ from pydantic import ValidationError
 from tests.helpers import Run, cli, proc
 from todo_cli.config import parse_url
 from todo_cli.models import Task
-from todo_cli.services.task_io import BATCH, ImportRecord, _RowBuilder
+from todo_cli.services.task_io import BATCH
+from todo_cli.services.task_rows import ImportRecord, RowBuilder
 
 TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?\+00:00")
 
@@ -426,7 +427,7 @@ _RECORDS = st.fixed_dictionaries(
 @settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(record=_RECORDS, suffix=st.sampled_from(["", "+00:00"]))
 def test_fast_path_agrees_with_the_model(record: dict[str, Any], suffix: str) -> None:
-    build = _RowBuilder(suffix)
+    build = RowBuilder(suffix)
     try:
         model: Any = build.fast(ImportRecord.model_validate(record).model_dump())
     except (ValidationError, OverflowError):
