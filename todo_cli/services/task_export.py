@@ -16,7 +16,6 @@ from todo_cli.services.runtime import Runtime
 from todo_cli.services.task_query import STATUSES
 from todo_cli.services.users import current_user_id
 
-EXPORT_STATUSES = STATUSES
 BATCH = 2000  # rows per fetch
 # fmt: off
 FIELDS = ("id", "title", "description", "completed", "priority", "due", "tags",  # CLI.md's task
@@ -27,8 +26,8 @@ FIELDS = ("id", "title", "description", "completed", "priority", "due", "tags", 
 def export_batches(rt: Runtime, status: str = "all") -> Iterator[list[dict[str, Any]]]:
     """The current user's live tasks (not the trash) by id, as CLI.md task objects with ISO
     timestamps, `BATCH` at a time from a streaming cursor. Equal tag lists may be one object."""
-    if status not in EXPORT_STATUSES:
-        raise BadInput(f"unknown status {status!r}: use one of {', '.join(EXPORT_STATUSES)}")
+    if status not in STATUSES:
+        raise BadInput(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
     t = Task.__table__.c  # type: ignore[attr-defined]
     where = [t.deleted_at.is_(None)]
     if status != "all":

@@ -172,8 +172,6 @@ class _CopySource:
         self.advance(len(batch))
         return text
 
-    readline = read  # psycopg2 asks for it on some paths
-
 
 def _json_type(value: Any) -> str:
     names = {list: "an array", str: "a string", bool: "true or false", type(None): "null"}
