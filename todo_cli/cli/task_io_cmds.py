@@ -41,19 +41,18 @@ def import_(
 ) -> None:
     """Add the tasks in a JSON file, all of them or none.
 
-    Every record is checked before anything is written: one bad record rejects the file,
-    naming its position. Ids in the file are not kept; each task gets a new id. From
-    Taskwarrior, annotations become the description, deleted tasks go to the trash, and
-    waiting and recurring ones are pending.
+    One bad record rejects the file, naming its position, and nothing is written. Ids in
+    the file are not kept; each task gets a new id. From Taskwarrior, annotations become the
+    description, deleted tasks go to the trash, and waiting and recurring ones are pending.
 
     Example: todo export > tasks.json && todo import tasks.json   ·   task export | todo import -
     """
     from todo_cli.services import task_io
 
     rt = runtime(ctx)
-    rows = task_io.load(rt, _read(source), fmt.value if fmt else None)
-    with render.progress(len(rows), "importing") as advance:
-        count = task_io.insert_rows(rt, rows, advance)
+    file = task_io.load(_read(source), fmt.value if fmt else None)
+    with render.progress(len(file), "importing") as advance:
+        count = task_io.insert_rows(rt, file, advance)
     if json:
         render.print_json({"imported": count})
     else:

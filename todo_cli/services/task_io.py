@@ -1,8 +1,9 @@
 """Import of tasks: `todo import` (export is in `task_export`).
 
-Import is all or nothing: every record is checked first (`task_rows`), then the rows go in, in
-one transaction: `BATCH` at a time with `executemany` on SQLite, in one streaming COPY on
-PostgreSQL.
+Import is all or nothing: the rows go in in one transaction, and a bad record anywhere in the
+file rolls it back, so nothing is written. Records are checked (`task_rows`) `BATCH` at a time
+in a helper thread (`ahead`) while the database stores the batch before: one
+`INSERT ... SELECT FROM json_each(?)` per batch on SQLite, one streaming COPY on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import codecs
 import gc
 import json
+import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic_core import from_json
-from sqlalchemy import column, insert, select, table
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
@@ -23,29 +27,62 @@ from todo_cli.db import new_request_key
 from todo_cli.errors import BadInput
 from todo_cli.models import Task, User
 from todo_cli.services import retry
+from todo_cli.services.ahead import ahead
 from todo_cli.services.runtime import Runtime
 from todo_cli.services.task_rows import Row, RowBuilder, from_taskwarrior
 from todo_cli.services.users import current_user_id, forget_current_user
 
 # fmt: off
 IMPORT_FORMATS = ("json", "taskwarrior")
-BATCH = 2000  # rows per INSERT
+BATCH = 2000  # rows per statement (SQLite) or per piece of the COPY (PostgreSQL)
 COLUMNS = ("user_id", "title", "description", "completed", "priority", "due", "tags",
-           "created_at", "updated_at", "completed_at", "deleted_at")
+           "created_at", "updated_at", "completed_at", "deleted_at", "request_key")
 # fmt: on
-_TASKS = table("tasks", *(column(name) for name in COLUMNS))  # untyped: values are stored as is
-_KEYED = table("tasks", *(column(name) for name in (*COLUMNS, "request_key")))
+# json_each and json_extract are built into SQLite from 3.38; before that they may be missing.
+JSON_EACH = sqlite3.sqlite_version_info >= (3, 38, 0)
 
 
-def load(rt: Runtime, raw: bytes, fmt: str | None = None) -> list[Row]:
-    """Parse and check an import file's bytes into rows; nothing is written."""
+@dataclass
+class ImportFile:
+    """A parsed import file: its records, not yet checked, and their format."""
+
+    records: list[Any]
+    fmt: str
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """A parsed file is a million acyclic objects: collecting them is wasted time."""
     was_enabled = gc.isenabled()
-    gc.disable()  # a parsed file is a million acyclic objects: collecting them is wasted time
+    gc.disable()
     try:
-        return prepare(rt, parse(raw), fmt)
+        yield
     finally:
         if was_enabled:
             gc.enable()
+
+
+def load(raw: bytes, fmt: str | None = None) -> ImportFile:
+    """Parse an import file's bytes and check its shape; the records are checked on insert.
+    `fmt`: `json` (ours), `taskwarrior`, or None to detect Taskwarrior's export (objects with
+    `description` and `uuid` and no `title`). Our records may also be the `items` of
+    `todo list --json`."""
+    with _no_gc():
+        data = parse(raw)
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        data = data["items"]
+    if not isinstance(data, list):
+        raise BadInput('expected a JSON array of tasks (or an object with an "items" array)')
+    if fmt is None:
+        first = next((r for r in data if isinstance(r, dict)), {})
+        tw = "uuid" in first and "description" in first and "title" not in first
+        fmt = "taskwarrior" if tw else "json"
+    if fmt not in IMPORT_FORMATS:
+        raise BadInput(f"unknown format {fmt!r}: use one of {', '.join(IMPORT_FORMATS)}")
+    return ImportFile(data, fmt)
 
 
 def parse(raw: bytes) -> Any:
@@ -65,87 +102,116 @@ def parse(raw: bytes) -> Any:
         raise BadInput("the input is not UTF-8 text") from None
 
 
-def prepare(rt: Runtime, data: Any, fmt: str | None = None) -> list[Row]:
-    """Check every record of a JSON array (or of the `items` of `todo list --json`) and make
-    its row. `fmt`: `json` (ours), `taskwarrior`, or None to detect Taskwarrior's export
-    (objects with `description` and `uuid` and no `title`)."""
-    if isinstance(data, dict) and isinstance(data.get("items"), list):
-        data = data["items"]
-    if not isinstance(data, list):
-        raise BadInput('expected a JSON array of tasks (or an object with an "items" array)')
-    if fmt is None:
-        first = next((r for r in data if isinstance(r, dict)), {})
-        tw = "uuid" in first and "description" in first and "title" not in first
-        fmt = "taskwarrior" if tw else "json"
-    if fmt not in IMPORT_FORMATS:
-        raise BadInput(f"unknown format {fmt!r}: use one of {', '.join(IMPORT_FORMATS)}")
+def checked(rt: Runtime, file: ImportFile) -> Iterator[list[Row]]:
+    """The rows of the file's records, `BATCH` at a time, each record checked; BadInput
+    names the first bad one."""
     build = RowBuilder("" if rt.target.backend == "sqlite" else "+00:00")
-    from_tw = fmt == "taskwarrior"
-    rows = []
-    for n, record in enumerate(data, 1):
-        if not isinstance(record, dict):
-            raise BadInput(f"record {n}: expected an object, got {_json_type(record)}")
-        rows.append(build(from_taskwarrior(record, n) if from_tw else record, n))
-    return rows
+    from_tw = file.fmt == "taskwarrior"
+    data = file.records
+    for start in range(0, len(data), BATCH):
+        rows = []
+        for n, record in enumerate(data[start : start + BATCH], start + 1):
+            if not isinstance(record, dict):
+                raise BadInput(f"record {n}: expected an object, got {_json_type(record)}")
+            rows.append(build(from_taskwarrior(record, n) if from_tw else record, n))
+        yield rows
 
 
-def insert_rows(rt: Runtime, rows: list[Row], advance: Callable[[int], None]) -> int:
-    """Insert the rows for the current user in one transaction, `BATCH` at a time: SQLite's
-    `executemany`, PostgreSQL's `COPY` (on 100,000 rows, SQLAlchemy's multi-row INSERTs took
-    three times as long, and its per-cell type conversion longer than SQLite's inserting).
+def insert_rows(rt: Runtime, file: ImportFile, advance: Callable[[int], None]) -> int:
+    """Check the file's records and insert them for the current user, in one transaction.
 
     A connection lost mid-way is retried as a whole. The first row carries the import's
     request key: if a retry finds it, the earlier attempt committed, all of it."""
     key = new_request_key()
-    return retry.run(rt, lambda: _insert_rows(rt, rows, advance, key))
+    with _no_gc():
+        return retry.run(rt, lambda: _insert_rows(rt, file, advance, key))
 
 
-def _insert_rows(rt: Runtime, rows: list[Row], advance: Callable[[int], None], key: str) -> int:
+def _insert_rows(rt: Runtime, file: ImportFile, advance: Callable[[int], None], key: str) -> int:
     with rt.session(write=True) as s:
         if s.scalar(select(col(Task.id)).where(col(Task.request_key) == key)) is not None:
-            return len(rows)
+            return len(file)
         uid = current_user_id(rt, s)
         if s.get(User, uid) is None:
             forget_current_user(rt)  # the cached user was deleted since: resolve it again
             uid = current_user_id(rt, s)
         conn = s.connection()
-        if not rows:
-            return 0
-        first = dict(zip(_KEYED.c.keys(), (uid, *rows[0], key), strict=True))
-        conn.execute(insert(_KEYED).values(first))
-        advance(1)
-        batches = (rows[i : i + BATCH] for i in range(1, len(rows), BATCH))
-        if conn.dialect.name == "sqlite":
-            for batch in batches:
-                _executemany(conn, uid, batch)
+        batches = checked(rt, file)
+        if conn.dialect.name != "sqlite":
+            _copy(conn, ahead(_copy_text(batches, uid, key)), advance)
+        elif JSON_EACH:
+            # The helper thread checks a batch and writes it as JSON while SQLite stores the
+            # one before, with the GIL released for the whole statement.
+            sql = _json_insert_sql()
+            for size, text in ahead(_json_text(batches, key)):
+                conn.exec_driver_sql(sql, (uid, text))
+                advance(size)
+        else:  # per-row executemany, which would fight a helper thread for the GIL
+            sql = (
+                f"INSERT INTO tasks ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+            )
+            for i, batch in enumerate(batches):
+                rows = [(uid, *row, None) for row in batch]
+                if i == 0:
+                    rows[0] = (*rows[0][:-1], key)
+                conn.exec_driver_sql(sql, rows)
                 advance(len(batch))
-        else:
-            _copy(conn, uid, batches, advance)
-    return len(rows)
+    return len(file)
 
 
-def _executemany(conn: Connection, uid: str, batch: list[Row]) -> None:
-    sql = str(insert(_TASKS).compile(dialect=conn.dialect))
-    conn.exec_driver_sql(sql, [(uid, *row) for row in batch])
+def _json_insert_sql() -> str:
+    """Each element of the JSON array `?2` is a row (without user_id; the first with its
+    request key at the end) into tasks for user `?1`."""
+    values = (f"json_extract(value, '$[{i}]')" for i in range(len(COLUMNS) - 1))
+    select = f"SELECT ?1, {', '.join(values)} FROM json_each(?2)"
+    return f"INSERT INTO tasks ({', '.join(COLUMNS)}) {select}"
+
+
+def _json_text(batches: Iterator[list[Row]], key: str) -> Iterator[tuple[int, str]]:
+    for i, batch in enumerate(batches):
+        if i == 0:
+            batch[0] = (*batch[0], key)
+        yield len(batch), json.dumps(batch)
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value: str) -> str:
+def _esc(value: str) -> str:
     return value if value.isprintable() and "\\" not in value else value.translate(_COPY_ESCAPES)
 
 
+def _copy_text(batches: Iterator[list[Row]], uid: str, key: str) -> Iterator[tuple[int, str]]:
+    """Each batch as lines of COPY's text format; the first row carries the request key."""
+    user = _esc(uid)
+    for i, batch in enumerate(batches):
+        if i == 0:
+            text = _copy_lines(batch[:1], user, _esc(key)) + _copy_lines(batch[1:], user, "\\N")
+        else:
+            text = _copy_lines(batch, user, "\\N")
+        yield len(batch), text
+
+
+def _copy_lines(rows: list[Row], user: str, key: str) -> str:
+    esc, null = _esc, "\\N"
+    return "".join(
+        f"{user}\t{esc(title)}\t{null if notes is None else esc(notes)}\t"
+        f"{'t' if done else 'f'}\t{null if rank is None else rank}\t{due or null}\t"
+        f"{esc(tags)}\t{created}\t{updated}\t{done_at or null}\t{deleted or null}\t{key}\n"
+        for title, notes, done, rank, due, tags, created, updated, done_at, deleted in rows
+    )
+
+
 def _copy(
-    conn: Connection, uid: str, batches: Iterator[list[Row]], advance: Callable[[int], None]
+    conn: Connection, pieces: Iterator[tuple[int, str]], advance: Callable[[int], None]
 ) -> None:
     """One COPY for all the rows: one round trip to Neon rather than one per batch, and the
-    server stores a batch while the next one is being turned into text here."""
+    server stores a batch while the next one is being checked and written here."""
     sql = f"COPY tasks ({', '.join(COLUMNS)}) FROM STDIN"
     dbapi = conn.dialect.loaded_dbapi
     try:
         with conn.connection.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
-            cur.copy_expert(sql, _CopySource(_copy_text(uid), batches, advance))
+            cur.copy_expert(sql, _CopySource(pieces, advance))
     except dbapi.Error as e:  # give it SQLAlchemy's type, which the error boundary knows
         raise DBAPIError.instance(sql, None, e, dbapi.Error) from e
 
@@ -153,23 +219,12 @@ def _copy(
 class _CopySource:
     """A file-like object for `copy_expert`: each read() is the text of the next batch."""
 
-    def __init__(
-        self, user: str, batches: Iterator[list[Row]], advance: Callable[[int], None]
-    ) -> None:
-        self.user, self.batches, self.advance = user, batches, advance
+    def __init__(self, pieces: Iterator[tuple[int, str]], advance: Callable[[int], None]) -> None:
+        self.pieces, self.advance = pieces, advance
 
     def read(self, size: int = -1) -> str:
-        batch = next(self.batches, None)
-        if batch is None:
-            return ""
-        esc, null, user = _copy_text, "\\N", self.user
-        text = "".join(
-            f"{user}\t{esc(title)}\t{null if notes is None else esc(notes)}\t"
-            f"{'t' if done else 'f'}\t{null if rank is None else rank}\t{due or null}\t"
-            f"{esc(tags)}\t{created}\t{updated}\t{done_at or null}\t{deleted or null}\n"
-            for title, notes, done, rank, due, tags, created, updated, done_at, deleted in batch
-        )
-        self.advance(len(batch))
+        count, text = next(self.pieces, (0, ""))
+        self.advance(count)
         return text
 
 

@@ -1,0 +1,66 @@
+"""Run a producer in a helper thread, a few items ahead of the code that consumes them.
+
+Import uses it so that checking the next batch of records (Python, holding the GIL) overlaps
+with storing the current one: SQLite runs a whole `INSERT ... SELECT FROM json_each(?)` with
+the GIL released, and psycopg2 releases it while libpq waits for the server to take COPY data.
+With two cores, that hides most of the checking behind the database's own work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+_DONE = object()
+SWITCH_S = 0.005
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def ahead(items: Iterable[T], depth: int = 4) -> Iterator[T]:
+    """The items of `items`, made by a helper thread at most `depth` items in advance.
+
+    An exception in the producer is raised here, in the consumer, at the point in the
+    sequence where it happened. When the consumer stops early (an error, a break, Ctrl-C),
+    the producer is told to stop and is waited for, so it never outlives the import.
+    """
+    q: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                q.put(item)
+        except BaseException as e:  # handed over to the consumer, which raises it
+            q.put(_Failed(e))
+        else:
+            q.put(_DONE)
+
+    worker = threading.Thread(target=produce, name="todo-ahead", daemon=True)
+    switch = sys.getswitchinterval()
+    # A consumer back from C code with the GIL released waits for the producer to give it up,
+    # which by default takes up to 5 ms: per batch, that was a quarter of SQLite's time.
+    sys.setswitchinterval(SWITCH_S)
+    worker.start()
+    try:
+        while (item := q.get()) is not _DONE:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while worker.is_alive():  # free a producer blocked on a full queue
+            with contextlib.suppress(queue.Empty):
+                q.get(timeout=0.05)
+        worker.join()
+        sys.setswitchinterval(switch)
