@@ -209,21 +209,30 @@ def _copy(
     server stores a batch while the next one is being checked and written here."""
     sql = f"COPY tasks ({', '.join(COLUMNS)}) FROM STDIN"
     dbapi = conn.dialect.loaded_dbapi
+    source = _CopySource(pieces, advance)
     try:
         with conn.connection.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
-            cur.copy_expert(sql, _CopySource(pieces, advance))
-    except dbapi.Error as e:  # give it SQLAlchemy's type, which the error boundary knows
-        raise DBAPIError.instance(sql, None, e, dbapi.Error) from e
+            cur.copy_expert(sql, source)
+    except dbapi.Error as e:
+        if source.error is not None:  # a bad record made psycopg2 abort the COPY
+            raise source.error from None
+        raise DBAPIError.instance(sql, None, e, dbapi.Error) from e  # a type the boundary knows
 
 
 class _CopySource:
-    """A file-like object for `copy_expert`: each read() is the text of the next batch."""
+    """A file-like object for `copy_expert`: each read() is the text of the next batch. An
+    error raised here aborts the COPY; psycopg2 reports it as its own, so it is kept."""
 
     def __init__(self, pieces: Iterator[tuple[int, str]], advance: Callable[[int], None]) -> None:
         self.pieces, self.advance = pieces, advance
+        self.error: Exception | None = None
 
     def read(self, size: int = -1) -> str:
-        count, text = next(self.pieces, (0, ""))
+        try:
+            count, text = next(self.pieces, (0, ""))
+        except Exception as e:
+            self.error = e
+            raise
         self.advance(count)
         return text
 

@@ -1,0 +1,154 @@
+"""How `todo import` stores rows: checking in a helper thread (`ahead`) while the database
+stores the batch before, SQLite's `json_each` statement against its per-row fallback, and the
+request key that makes a retried import safe."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.helpers import cli
+from todo_cli.config import DatabaseTarget, parse_url
+from todo_cli.services import migrations, task_io
+from todo_cli.services.ahead import ahead
+from todo_cli.services.task_io import BATCH
+
+
+def _numbers(n: int, fail_at: int | None = None, log: list[int] | None = None) -> Iterator[int]:
+    for i in range(n):
+        if i == fail_at:
+            raise ValueError(f"bad item {i}")
+        if log is not None:
+            log.append(i)
+        yield i
+
+
+def test_ahead_yields_every_item_in_order_and_restores_the_switch_interval() -> None:
+    before = sys.getswitchinterval()
+    assert list(ahead(_numbers(1000), depth=3)) == list(range(1000))
+    assert sys.getswitchinterval() == before
+
+
+def test_ahead_raises_the_producers_error_where_it_happened() -> None:
+    got: list[int] = []
+    with pytest.raises(ValueError, match="bad item 7"):
+        for item in ahead(_numbers(100, fail_at=7)):
+            got.append(item)
+    assert got == list(range(7))
+
+
+def test_ahead_stops_the_producer_when_the_consumer_stops() -> None:
+    produced: list[int] = []
+    threads = threading.active_count()
+    items = ahead(_numbers(10_000, log=produced), depth=2)
+    assert next(items) == 0
+    items.close()  # what a `break` or an exception in the consumer does
+    assert threading.active_count() == threads
+    assert len(produced) < 10  # it stopped a few items ahead, not at the end
+
+
+def _records(n: int) -> list[dict[str, Any]]:
+    """Records that exercise every column and both the fast and the model path."""
+    return [
+        {
+            "title": f"task {i} ✓" if i % 5 == 0 else f"task {i}",
+            "description": None if i % 2 else f"notes\t{i}\nline 2 \\ end",
+            "completed": i % 3 == 0,
+            "priority": (None, "low", "medium", "high")[i % 4],
+            "due": "2026-12-01T10:00:00Z" if i % 7 == 0 else None,
+            "tags": [["a"], [], ["x", "y"]][i % 3],
+            "created_at": f"2026-01-01T00:{i % 60:02d}:00+01:00",
+            "deleted_at": "2026-02-01T00:00:00+00:00" if i % 11 == 0 else None,
+        }
+        for i in range(n)
+    ]
+
+
+def _columns(path: Path) -> list[str]:
+    with sqlite3.connect(path) as c:
+        return [r[1] for r in c.execute("PRAGMA table_info(tasks)") if r[1] != "request_key"]
+
+
+def _raw_rows(path: Path) -> list[tuple[Any, ...]]:
+    """Every stored value with SQLite's own storage class, request keys left out."""
+    cols = _columns(path)
+    with sqlite3.connect(path) as c:
+        q = f"SELECT {', '.join(f'{x}, typeof({x})' for x in cols)} FROM tasks ORDER BY id"
+        return c.execute(q).fetchall()
+
+
+def _import_into_new_sqlite(path: Path, records: list[dict[str, Any]]) -> None:
+    url = f"sqlite:///{path}"
+    migrations.migrate(DatabaseTarget(parse_url(url), embedded=False))
+    r = cli("--database-url", url, "import", "-", input=json.dumps(records))
+    assert (r.exit_code, r.stderr) == (0, ""), r.stderr
+
+
+def test_sqlite_json_each_stores_exactly_what_the_per_row_insert_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = _records(BATCH + 17)
+    _import_into_new_sqlite(tmp_path / "json.db", records)
+    monkeypatch.setattr(task_io, "JSON_EACH", False)  # SQLite older than 3.38
+    _import_into_new_sqlite(tmp_path / "rows.db", records)
+    stored = _raw_rows(tmp_path / "json.db")
+    assert len(stored) == BATCH + 17
+    assert stored == _raw_rows(tmp_path / "rows.db")
+    # Spot checks, so that two equally wrong paths cannot agree: a bool is stored as 0/1,
+    # timestamps as naive UTC text, tags as JSON text.
+    pairs = zip(stored[0][::2], stored[0][1::2], strict=True)
+    first = dict(zip(_columns(tmp_path / "json.db"), pairs, strict=True))
+    assert first["completed"] == (1, "integer")
+    assert first["priority"] == (None, "null")
+    assert first["due"] == ("2026-12-01 10:00:00.000000", "text")
+    assert first["tags"] == ('["a"]', "text")
+    assert first["created_at"] == ("2025-12-31 23:00:00.000000", "text")
+    assert first["description"] == ("notes\t0\nline 2 \\ end", "text")
+
+
+def test_only_the_first_row_carries_the_request_key(db_url: str) -> None:
+    _check_request_keys(db_url)
+
+
+def test_only_the_first_row_carries_the_request_key_in_the_per_row_fallback(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    migrations.migrate(DatabaseTarget(parse_url(sqlite_url), embedded=False))
+    monkeypatch.setattr(task_io, "JSON_EACH", False)
+    _check_request_keys(sqlite_url)
+
+
+def _check_request_keys(db_url: str) -> None:
+    r = cli("--database-url", db_url, "import", "-", input=json.dumps(_records(BATCH + 3)))
+    assert (r.exit_code, r.stderr) == (0, "")
+    engine = sa.create_engine(parse_url(db_url))
+    try:
+        with engine.connect() as c:
+            keys = c.execute(sa.text("SELECT request_key FROM tasks ORDER BY id")).scalars().all()
+    finally:
+        engine.dispose()
+    assert len(keys) == BATCH + 3
+    assert keys[0] is not None and len(keys[0]) >= 16
+    assert keys[1:] == [None] * (BATCH + 2)
+
+
+def test_a_bad_record_in_a_later_batch_of_the_per_row_fallback_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(task_io, "JSON_EACH", False)
+    records = _records(BATCH * 2)
+    records[BATCH + 1]["priority"] = "urgent"
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    migrations.migrate(DatabaseTarget(parse_url(url), embedded=False))
+    r = cli("--database-url", url, "import", "-", input=json.dumps(records))
+    assert r.exit_code == 2
+    assert r.stderr.startswith(f"error: record {BATCH + 2}: priority")
+    assert _raw_rows(tmp_path / "x.db") == []
