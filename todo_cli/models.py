@@ -24,7 +24,7 @@ from sqlmodel._compat import SQLModelConfig
 from todo_cli.types import TagList, UTCDateTime, utcnow
 
 # Bump this together with a new file in migrations/versions/ (a test checks they agree).
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 1000
@@ -45,6 +45,21 @@ SQLModel.metadata.naming_convention = {
 
 def _request_key() -> Column[str]:
     return Column(String(64), nullable=True)
+
+
+# Only the few rows with a request key are indexed (migration 0005); `ON CONFLICT` names the
+# index with the same predicate.
+HAS_REQUEST_KEY = text("request_key IS NOT NULL")
+
+
+def _request_key_index(table: str) -> Index:
+    return Index(
+        f"uq_{table}_request_key",
+        "request_key",
+        unique=True,
+        sqlite_where=HAS_REQUEST_KEY,
+        postgresql_where=HAS_REQUEST_KEY,
+    )
 
 
 def _user_fk() -> Column[str]:
@@ -84,7 +99,7 @@ class Task(SQLModel, table=True):
     model_config = _DEFERRED
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("uq_tasks_request_key", "request_key", unique=True),
+        _request_key_index("tasks"),
         CheckConstraint(f"length(title) BETWEEN 1 AND {TITLE_MAX}", name="title_length"),
         CheckConstraint(
             f"description IS NULL OR length(description) <= {DESCRIPTION_MAX}",
@@ -123,7 +138,7 @@ class Conversation(SQLModel, table=True):
     model_config = _DEFERRED
     __tablename__ = "conversations"
     __table_args__ = (
-        Index("uq_conversations_request_key", "request_key", unique=True),
+        _request_key_index("conversations"),
         CheckConstraint(
             f"title IS NULL OR length(title) BETWEEN 1 AND {TITLE_MAX}", name="title_length"
         ),
@@ -151,7 +166,7 @@ class Message(SQLModel, table=True):
     model_config = _DEFERRED
     __tablename__ = "messages"
     __table_args__ = (
-        Index("uq_messages_request_key", "request_key", unique=True),
+        _request_key_index("messages"),
         CheckConstraint("role IN ('user', 'assistant', 'system')", name="role_valid"),
         CheckConstraint("length(content) >= 1", name="content_not_empty"),
         # `chat show`: one conversation's messages, oldest first, paged.

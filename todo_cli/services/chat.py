@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from todo_cli.db import insert_for, new_request_key
 from todo_cli.errors import BadInput, NotFound
-from todo_cli.models import Conversation, Message
+from todo_cli.models import HAS_REQUEST_KEY, Conversation, Message
 from todo_cli.schemas import (
     ConversationCreate,
     ConversationImport,
@@ -90,7 +90,9 @@ def _new(rt: Runtime, data: ConversationCreate, key: str) -> ConversationPublic:
             "request_key": key,
         }
         stmt = insert_for(s, Conversation).values(values)
-        stmt = stmt.on_conflict_do_nothing(index_elements=["request_key"]).returning(Conversation)
+        stmt = stmt.on_conflict_do_nothing(
+            index_elements=["request_key"], index_where=HAS_REQUEST_KEY
+        ).returning(Conversation)
         conv = s.scalars(stmt).first()
         if conv is None:  # an earlier attempt committed before its reply was lost
             conv = s.scalars(select(Conversation).where(col(Conversation.request_key) == key)).one()

@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 
 from todo_cli.db import insert_for, new_request_key
 from todo_cli.errors import BadInput, NotFound
-from todo_cli.models import PRIORITIES, Task
+from todo_cli.models import HAS_REQUEST_KEY, PRIORITIES, Task
 from todo_cli.schemas import TaskCreate, TaskPublic, TaskUpdate
 from todo_cli.services import retry
 from todo_cli.services.retry import retrying
@@ -58,7 +58,9 @@ def _add(rt: Runtime, data: TaskCreate, key: str) -> TaskPublic:
                 "request_key": key,
             }
             stmt = insert_for(s, Task).values(values)
-            stmt = stmt.on_conflict_do_nothing(index_elements=["request_key"])
+            stmt = stmt.on_conflict_do_nothing(
+                index_elements=["request_key"], index_where=HAS_REQUEST_KEY
+            )
             task = s.scalars(stmt.returning(Task)).first()
             if task is None:  # an earlier attempt committed before its reply was lost
                 task = s.scalars(select(Task).where(col(Task.request_key) == key)).one()
