@@ -47,19 +47,9 @@ def _request_key() -> Column[str]:
     return Column(String(64), nullable=True)
 
 
-# Only the few rows with a request key are indexed (migration 0005); `ON CONFLICT` names the
-# index with the same predicate.
+# Only the few rows with a request key are in its unique index (migration 0005, declared in
+# `ddl_metadata`); `ON CONFLICT` names that index with the same predicate.
 HAS_REQUEST_KEY = text("request_key IS NOT NULL")
-
-
-def _request_key_index(table: str) -> Index:
-    return Index(
-        f"uq_{table}_request_key",
-        "request_key",
-        unique=True,
-        sqlite_where=HAS_REQUEST_KEY,
-        postgresql_where=HAS_REQUEST_KEY,
-    )
 
 
 def _user_fk() -> Column[str]:
@@ -99,7 +89,6 @@ class Task(SQLModel, table=True):
     model_config = _DEFERRED
     __tablename__ = "tasks"
     __table_args__ = (
-        _request_key_index("tasks"),
         CheckConstraint(f"length(title) BETWEEN 1 AND {TITLE_MAX}", name="title_length"),
         CheckConstraint(
             f"description IS NULL OR length(description) <= {DESCRIPTION_MAX}",
@@ -138,7 +127,6 @@ class Conversation(SQLModel, table=True):
     model_config = _DEFERRED
     __tablename__ = "conversations"
     __table_args__ = (
-        _request_key_index("conversations"),
         CheckConstraint(
             f"title IS NULL OR length(title) BETWEEN 1 AND {TITLE_MAX}", name="title_length"
         ),
@@ -166,7 +154,6 @@ class Message(SQLModel, table=True):
     model_config = _DEFERRED
     __tablename__ = "messages"
     __table_args__ = (
-        _request_key_index("messages"),
         CheckConstraint("role IN ('user', 'assistant', 'system')", name="role_valid"),
         CheckConstraint("length(content) >= 1", name="content_not_empty"),
         # `chat show`: one conversation's messages, oldest first, paged.
@@ -189,9 +176,9 @@ class Message(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 
 
-def _partial(name: str, *columns: str, where: str) -> Index:
+def _partial(name: str, *columns: str, where: str, unique: bool = False) -> Index:
     clause = text(where)
-    return Index(name, *columns, sqlite_where=clause, postgresql_where=clause)
+    return Index(name, *columns, unique=unique, sqlite_where=clause, postgresql_where=clause)
 
 
 _ddl_attached = False
@@ -200,7 +187,7 @@ _ddl_attached = False
 def ddl_metadata() -> MetaData:
     """The metadata with everything the migrations create, for Alembic and the drift test.
 
-    The partial indexes of the task list are only DDL: queries never consult index objects.
+    The partial indexes are only DDL: queries never consult index objects.
     Declaring them needs `postgresql_where=`, and SQLAlchemy imports its whole PostgreSQL
     dialect to check that keyword (about 30 ms), which the embedded SQLite default should not
     pay at every start-up. So they are attached here, on first use, instead of in the class.
@@ -230,6 +217,12 @@ def ddl_metadata() -> MetaData:
                 "ix_tasks_user_deleted", "user_id", "deleted_at", where="deleted_at IS NOT NULL"
             )
         )
+        for model in (Task, Conversation, Message):
+            t = model.__table__  # type: ignore[union-attr]
+            key = _partial(
+                f"uq_{t.name}_request_key", "request_key", where=HAS_REQUEST_KEY.text, unique=True
+            )
+            t.append_constraint(key)
     return SQLModel.metadata
 
 

@@ -172,10 +172,11 @@ def safe(text: str | None) -> str:
 
 
 @contextmanager
-def progress(total: int, description: str) -> Iterator[Callable[[int], None]]:
+def progress(total: int | Callable[[], int], description: str) -> Iterator[Callable[[int], None]]:
     """A Rich progress bar on stderr when it is a terminal; silent otherwise (pipes, CI).
 
-    Yields `advance(n)`.
+    Yields `advance(n)`. A callable `total` is asked again at each step (an estimate that
+    becomes exact as the work goes on).
     """
     if not sys.stderr.isatty():
         yield lambda n: None
@@ -191,9 +192,10 @@ def progress(total: int, description: str) -> Iterator[Callable[[int], None]]:
         console=Console(stderr=True),
         transient=True,
     )
+    size = total if callable(total) else lambda: total
     with bar:
-        task = bar.add_task(description, total=total)
-        yield lambda n: bar.advance(task, n)
+        task = bar.add_task(description, total=size())
+        yield lambda n: bar.update(task, advance=n, total=size())
 
 
 _ROLE_STYLE = {"user": "bold cyan", "assistant": "bold green", "system": "bold magenta"}

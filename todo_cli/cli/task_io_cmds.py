@@ -51,7 +51,7 @@ def import_(
 
     rt = runtime(ctx)
     file = task_io.load(_read(source), fmt.value if fmt else None)
-    with render.progress(len(file), "importing") as advance:
+    with render.progress(file.size, "importing") as advance:
         count = task_io.insert_rows(rt, file, advance)
     if json:
         render.print_json({"imported": count})

@@ -14,7 +14,6 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic_core import from_json
@@ -26,7 +25,7 @@ from sqlmodel import col
 from todo_cli.db import new_request_key
 from todo_cli.errors import BadInput
 from todo_cli.models import Task, User
-from todo_cli.services import retry
+from todo_cli.services import json_pieces, retry
 from todo_cli.services.ahead import ahead
 from todo_cli.services.runtime import Runtime
 from todo_cli.services.task_rows import Row, RowBuilder, from_taskwarrior
@@ -42,15 +41,30 @@ COLUMNS = ("user_id", "title", "description", "completed", "priority", "due", "t
 JSON_EACH = sqlite3.sqlite_version_info >= (3, 38, 0)
 
 
-@dataclass
 class ImportFile:
-    """A parsed import file: its records, not yet checked, and their format."""
+    """A parsed import file: its records, not yet checked, and their format.
 
-    records: list[Any]
-    fmt: str
+    A large array is parsed a piece at a time (`json_pieces`): the first piece here, the rest
+    as the import asks for them, in its helper thread, while the database stores the first
+    rows. Parsed pieces are kept, so a retried import reads the same records again.
+    """
 
-    def __len__(self) -> int:
-        return len(self.records)
+    def __init__(self, raw: bytes, first: list[Any], rest: Iterator[tuple[list[Any], int]],
+                 end: int, fmt: str) -> None:  # fmt: skip
+        self.raw_size, self.fmt = len(raw), fmt
+        self.parsed, self.rest, self.end = [first], rest, end
+
+    def pieces(self) -> Iterator[list[Any]]:
+        yield from self.parsed
+        for piece, end in self.rest:
+            self.parsed.append(piece)
+            self.end = end
+            yield piece
+
+    def size(self) -> int:
+        """The number of records: exact once the whole file is parsed, else an estimate."""
+        count = sum(len(p) for p in self.parsed)
+        return count if self.end >= self.raw_size else count * self.raw_size // max(self.end, 1)
 
 
 @contextmanager
@@ -66,12 +80,18 @@ def _no_gc() -> Iterator[None]:
 
 
 def load(raw: bytes, fmt: str | None = None) -> ImportFile:
-    """Parse an import file's bytes and check its shape; the records are checked on insert.
+    """Parse (the start of) an import file and check its shape; records are checked on insert.
     `fmt`: `json` (ours), `taskwarrior`, or None to detect Taskwarrior's export (objects with
     `description` and `uuid` and no `title`). Our records may also be the `items` of
     `todo list --json`."""
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    rest: Iterator[tuple[list[Any], int]] = iter(())
     with _no_gc():
-        data = parse(raw)
+        if json_pieces.is_array(raw):
+            rest = json_pieces.pieces(raw, parse)
+            data, end = next(rest)
+        else:
+            data, end = parse(raw), len(raw)
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         data = data["items"]
     if not isinstance(data, list):
@@ -82,7 +102,7 @@ def load(raw: bytes, fmt: str | None = None) -> ImportFile:
         fmt = "taskwarrior" if tw else "json"
     if fmt not in IMPORT_FORMATS:
         raise BadInput(f"unknown format {fmt!r}: use one of {', '.join(IMPORT_FORMATS)}")
-    return ImportFile(data, fmt)
+    return ImportFile(raw, data, rest, end, fmt)
 
 
 def parse(raw: bytes) -> Any:
@@ -107,13 +127,18 @@ def checked(rt: Runtime, file: ImportFile) -> Iterator[list[Row]]:
     names the first bad one."""
     build = RowBuilder("" if rt.target.backend == "sqlite" else "+00:00")
     from_tw = file.fmt == "taskwarrior"
-    data = file.records
-    for start in range(0, len(data), BATCH):
-        rows = []
-        for n, record in enumerate(data[start : start + BATCH], start + 1):
+    n = 0
+    rows: list[Row] = []
+    for piece in file.pieces():
+        for record in piece:
+            n += 1
             if not isinstance(record, dict):
                 raise BadInput(f"record {n}: expected an object, got {_json_type(record)}")
             rows.append(build(from_taskwarrior(record, n) if from_tw else record, n))
+            if len(rows) == BATCH:
+                yield rows
+                rows = []
+    if rows:
         yield rows
 
 
@@ -130,7 +155,7 @@ def insert_rows(rt: Runtime, file: ImportFile, advance: Callable[[int], None]) -
 def _insert_rows(rt: Runtime, file: ImportFile, advance: Callable[[int], None], key: str) -> int:
     with rt.session(write=True) as s:
         if s.scalar(select(col(Task.id)).where(col(Task.request_key) == key)) is not None:
-            return len(file)
+            return file.size()  # exact: that attempt parsed all of it
         uid = current_user_id(rt, s)
         if s.get(User, uid) is None:
             forget_current_user(rt)  # the cached user was deleted since: resolve it again
@@ -156,7 +181,7 @@ def _insert_rows(rt: Runtime, file: ImportFile, advance: Callable[[int], None], 
                     rows[0] = (*rows[0][:-1], key)
                 conn.exec_driver_sql(sql, rows)
                 advance(len(batch))
-    return len(file)
+    return file.size()  # exact now: every piece has been parsed
 
 
 def _json_insert_sql() -> str:
