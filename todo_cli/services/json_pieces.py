@@ -6,8 +6,9 @@ object and the start of the next, if that `}` is not inside a string or a nested
 piece is parsed on its own, as `[` + its text + `]`. That parse succeeds only when the cut
 really is between two elements of the outer array: a cut inside a string leaves the string
 open, and a cut inside a nested value leaves a bracket open, since one `]` closes one level.
-When a parse fails, the rest of the file is parsed in one go instead, and if the file is not
-valid JSON the error comes from parsing the whole file, with its line and column.
+When a piece does not parse, the next cut is tried, a few times; then the rest of the file
+is parsed in one go, and if the file is not valid JSON the error comes from parsing the whole
+file, with its line and column.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pydantic_core import from_json
 
 FIRST_BYTES = 128 * 1024  # small, so the database can start early
 PIECE_BYTES = 4 * 1024 * 1024
+TRIES = 8  # cuts tried per piece before parsing the rest whole
 _BETWEEN = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
 _SPACE = re.compile(rb"[ \t\r\n]*")
 
@@ -30,7 +32,10 @@ def is_array(raw: bytes) -> bool:
 
 
 def pieces(
-    raw: bytes, parse_whole: Callable[[bytes], Any], first: int = FIRST_BYTES
+    raw: bytes,
+    parse_whole: Callable[[bytes], Any],
+    first: int = FIRST_BYTES,
+    size: int = PIECE_BYTES,
 ) -> Iterator[tuple[list[Any], int]]:
     """The elements of the JSON array `raw`, as one list per piece, in order, each with the
     offset in `raw` where its piece ends (`len(raw)` for the last).
@@ -42,19 +47,33 @@ def pieces(
     start = _SPACE.match(raw).end() + 1  # type: ignore[union-attr]  # just after the `[`
     done, want = 0, first
     while True:
-        cut = _BETWEEN.search(raw, start + want)
-        try:
-            if cut is None:
-                part = from_json(b"[" + raw[start:])
-            else:
-                part = from_json(b"[" + raw[start : cut.start() + 1] + b"]")
-        except ValueError:
+        part, end = _next_piece(raw, start, want)
+        if part is None:  # malformed here, or text that only the whole-file parser reads
             whole: list[Any] = parse_whole(raw)  # a list: the text starts with `[`
             yield whole[done:], len(raw)
             return
-        if cut is None:
-            yield part, len(raw)
+        yield part, end
+        if end == len(raw):
             return
-        yield part, cut.start() + 1
         done += len(part)
-        start, want = cut.end() - 1, PIECE_BYTES  # the next piece starts at the `{`
+        start, want = _BETWEEN.search(raw, end - 1).end() - 1, size  # type: ignore[union-attr]
+
+
+def _next_piece(raw: bytes, start: int, want: int) -> tuple[list[Any] | None, int]:
+    """The elements from `start` to the first cut at least `want` bytes on, and the offset
+    just after that cut's `}`. A cut that does not parse (inside a string, say) is passed
+    over for the next one, a few times, before the rest of the file is parsed in one go."""
+    at = start + want
+    for _ in range(TRIES):
+        cut = _BETWEEN.search(raw, at)
+        if cut is None:
+            break
+        end = cut.start() + 1
+        try:
+            return from_json(b"[" + raw[start:end] + b"]"), end
+        except ValueError:
+            at = cut.end()
+    try:
+        return from_json(b"[" + raw[start:]), len(raw)
+    except ValueError:
+        return None, len(raw)
