@@ -28,7 +28,8 @@ _SPACE = re.compile(rb"[ \t\r\n]*")
 
 def is_array(raw: bytes) -> bool:
     """Whether the text starts with `[` (after whitespace): only then can it be split."""
-    return raw[_SPACE.match(raw).end() :][:1] == b"["  # type: ignore[union-attr]
+    i = _SPACE.match(raw).end()  # type: ignore[union-attr]
+    return raw[i : i + 1] == b"["
 
 
 def pieces(
