@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import queue
-import sys
 import threading
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
 _DONE = object()
-SWITCH_S = 0.005
 
 
 class _Failed:
@@ -47,10 +45,6 @@ def ahead(items: Iterable[T], depth: int = 4) -> Iterator[T]:
             q.put(_DONE)
 
     worker = threading.Thread(target=produce, name="todo-ahead", daemon=True)
-    switch = sys.getswitchinterval()
-    # A consumer back from C code with the GIL released waits for the producer to give it up,
-    # which by default takes up to 5 ms: per batch, that was a quarter of SQLite's time.
-    sys.setswitchinterval(SWITCH_S)
     worker.start()
     try:
         while (item := q.get()) is not _DONE:
@@ -63,4 +57,3 @@ def ahead(items: Iterable[T], depth: int = 4) -> Iterator[T]:
             with contextlib.suppress(queue.Empty):
                 q.get(timeout=0.05)
         worker.join()
-        sys.setswitchinterval(switch)
