@@ -1,6 +1,6 @@
 """How `todo import` stores rows: checking in a helper thread (`ahead`) while the database
-stores the batch before, SQLite's `json_each` statement against its per-row fallback, and the
-request key that makes a retried import safe."""
+stores the batch before, SQLite's multi-row INSERTs whatever the number of rows per statement,
+and the request key that makes a retried import safe."""
 
 from __future__ import annotations
 
@@ -89,20 +89,22 @@ def _import_into_new_sqlite(path: Path, records: list[dict[str, Any]]) -> None:
     assert (r.exit_code, r.stderr) == (0, ""), r.stderr
 
 
-def test_sqlite_json_each_stores_exactly_what_the_per_row_insert_does(
+def test_sqlite_stores_the_same_whatever_the_rows_per_statement(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     records = _records(BATCH + 17)
-    _import_into_new_sqlite(tmp_path / "json.db", records)
-    monkeypatch.setattr(task_io, "JSON_EACH", False)  # SQLite older than 3.38
+    _import_into_new_sqlite(tmp_path / "batch.db", records)
+    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn: 1)
     _import_into_new_sqlite(tmp_path / "rows.db", records)
-    stored = _raw_rows(tmp_path / "json.db")
+    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn: 7)
+    _import_into_new_sqlite(tmp_path / "sevens.db", records)
+    stored = _raw_rows(tmp_path / "batch.db")
     assert len(stored) == BATCH + 17
-    assert stored == _raw_rows(tmp_path / "rows.db")
+    assert stored == _raw_rows(tmp_path / "rows.db") == _raw_rows(tmp_path / "sevens.db")
     # Spot checks, so that two equally wrong paths cannot agree: a bool is stored as 0/1,
     # timestamps as naive UTC text, tags as JSON text.
     pairs = zip(stored[0][::2], stored[0][1::2], strict=True)
-    first = dict(zip(_columns(tmp_path / "json.db"), pairs, strict=True))
+    first = dict(zip(_columns(tmp_path / "batch.db"), pairs, strict=True))
     assert first["completed"] == (1, "integer")
     assert first["priority"] == (None, "null")
     assert first["due"] == ("2026-12-01 10:00:00.000000", "text")
@@ -115,12 +117,17 @@ def test_only_the_first_row_carries_the_request_key(db_url: str) -> None:
     _check_request_keys(db_url)
 
 
-def test_only_the_first_row_carries_the_request_key_in_the_per_row_fallback(
-    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    migrations.migrate(DatabaseTarget(parse_url(sqlite_url), embedded=False))
-    monkeypatch.setattr(task_io, "JSON_EACH", False)
-    _check_request_keys(sqlite_url)
+def test_an_old_sqlite_takes_fewer_rows_per_statement(sqlite_url: str) -> None:
+    """SQLite before 3.32 allows 999 parameters per statement, not 32,766."""
+    engine = sa.create_engine(parse_url(sqlite_url))
+    try:
+        with engine.connect() as c:
+            dbapi = c.connection.dbapi_connection
+            assert task_io._rows_per_statement(dbapi) == BATCH
+            dbapi.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)  # type: ignore[union-attr]
+            assert task_io._rows_per_statement(dbapi) == 99
+    finally:
+        engine.dispose()
 
 
 def _check_request_keys(db_url: str) -> None:
@@ -137,10 +144,10 @@ def _check_request_keys(db_url: str) -> None:
     assert keys[1:] == [None] * (BATCH + 2)
 
 
-def test_a_bad_record_in_a_later_batch_of_the_per_row_fallback_writes_nothing(
+def test_a_bad_record_in_a_later_statement_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(task_io, "JSON_EACH", False)
+    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn: 7)
     records = _records(BATCH * 2)
     records[BATCH + 1]["priority"] = "urgent"
     url = f"sqlite:///{tmp_path / 'x.db'}"

@@ -2,14 +2,16 @@
 
 Import is all or nothing: the rows go in in one transaction, and a bad record anywhere in the
 file rolls it back, so nothing is written. Records are checked (`task_rows`) `BATCH` at a time
-in a helper thread (`ahead`) while the database stores the batch before: one
-`INSERT ... SELECT FROM json_each(?)` per batch on SQLite, one streaming COPY on PostgreSQL.
+in a helper thread (`ahead`) while the database stores the batch before: one multi-row
+INSERT per batch on SQLite, one streaming COPY on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import codecs
+import functools
 import gc
+import itertools
 import json
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -37,8 +39,6 @@ BATCH = 2000  # rows per statement (SQLite) or per piece of the COPY (PostgreSQL
 COLUMNS = ("user_id", "title", "description", "completed", "priority", "due", "tags",
            "created_at", "updated_at", "completed_at", "deleted_at", "request_key")
 # fmt: on
-# json_each and json_extract are built into SQLite from 3.38; before that they may be missing.
-JSON_EACH = sqlite3.sqlite_version_info >= (3, 38, 0)
 
 
 class ImportFile:
@@ -111,7 +111,7 @@ def parse(raw: bytes) -> Any:
     if not raw or raw.isspace():
         raise BadInput("the input is empty: expected a JSON array of tasks")
     try:
-        return from_json(raw)  # pydantic's parser: faster than json.loads on big files
+        return from_json(raw, cache_strings="keys")  # faster than json.loads on big files
     except ValueError:
         pass
     try:  # the standard parser for its message (and for UTF-16/32 text, which it decodes)
@@ -164,39 +164,60 @@ def _insert_rows(rt: Runtime, file: ImportFile, advance: Callable[[int], None], 
         batches = checked(rt, file)
         if conn.dialect.name != "sqlite":
             _copy(conn, ahead(_copy_text(batches, uid, key)), advance)
-        elif JSON_EACH:
-            # The helper thread checks a batch and writes it as JSON while SQLite stores the
-            # one before, with the GIL released for the whole statement.
-            sql = _json_insert_sql()
-            for size, text in ahead(_json_text(batches, key)):
-                conn.exec_driver_sql(sql, (uid, text))
-                advance(size)
-        else:  # per-row executemany, which would fight a helper thread for the GIL
-            sql = (
-                f"INSERT INTO tasks ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-            )
-            for i, batch in enumerate(batches):
-                rows = [(uid, *row, None) for row in batch]
-                if i == 0:
-                    rows[0] = (*rows[0][:-1], key)
-                conn.exec_driver_sql(sql, rows)
-                advance(len(batch))
+            return file.size()  # exact now: every piece has been parsed
+        # The helper thread checks a batch while SQLite stores the one before: a multi-row
+        # INSERT is one sqlite3_step, which runs with the GIL released (per-row executemany
+        # would take the GIL back for every row).
+        per = _rows_per_statement(conn.connection.dbapi_connection)
+        for size, sql, params in ahead(_statements(batches, uid, key, per)):
+            conn.exec_driver_sql(sql, params)
+            advance(size)
     return file.size()  # exact now: every piece has been parsed
 
 
-def _json_insert_sql() -> str:
-    """Each element of the JSON array `?2` is a row (without user_id; the first with its
-    request key at the end) into tasks for user `?1`."""
-    values = (f"json_extract(value, '$[{i}]')" for i in range(len(COLUMNS) - 1))
-    select = f"SELECT ?1, {', '.join(values)} FROM json_each(?2)"
-    return f"INSERT INTO tasks ({', '.join(COLUMNS)}) {select}"
+_WIDTH = len(COLUMNS) - 2  # parameters per row: all but user_id (one for all) and request_key
 
 
-def _json_text(batches: Iterator[list[Row]], key: str) -> Iterator[tuple[int, str]]:
-    for i, batch in enumerate(batches):
-        if i == 0:
-            batch[0] = (*batch[0], key)
-        yield len(batch), json.dumps(batch)
+def _rows_per_statement(dbapi: Any) -> int:
+    """Rows per INSERT: `BATCH`, unless the SQLite library allows fewer parameters (999
+    before 3.32)."""
+    limit: int = dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return max(1, min(BATCH, (limit - 1) // _WIDTH))
+
+
+def _statements(
+    batches: Iterator[list[Row]], uid: str, key: str, per: int
+) -> Iterator[tuple[int, str, tuple[Any, ...]]]:
+    """(rows, sql, parameters) of each INSERT; the first row alone, with its request key."""
+    first = True
+    for batch in batches:
+        if first:
+            first = False
+            yield 1, _keyed_sql(), (uid, *batch[0], key)
+            batch = batch[1:]
+        for i in range(0, len(batch), per):
+            rows = batch[i : i + per]
+            yield len(rows), _values_sql(len(rows)), (uid, *itertools.chain.from_iterable(rows))
+
+
+@functools.cache
+def _keyed_sql() -> str:
+    return f"INSERT INTO tasks ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+
+
+@functools.lru_cache(maxsize=4)
+def _values_sql(rows: int) -> str:
+    """An INSERT of `rows` rows: the first parameter is the user, then `_WIDTH` per row.
+
+    Plain `?` only: SQLite looks up each numbered `?NNN` in a list, which made compiling a
+    2,000-row statement take half a second.
+    """
+    row = f"({', '.join('?' * _WIDTH)})"
+    columns = ", ".join(f"column{i}" for i in range(1, _WIDTH + 1))
+    values = ", ".join([row] * rows)
+    return (
+        f"INSERT INTO tasks ({', '.join(COLUMNS[:-1])}) SELECT ?, {columns} FROM (VALUES {values})"
+    )
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})

@@ -103,8 +103,10 @@ class RowBuilder:
         done, deleted = get("completed_at"), get("deleted_at")
         if due is not None:
             due = at(due)
+        given = created
         created = self.now if created is None else at(created)
-        updated = created if updated is None else at(updated)
+        # Most records were never edited: the same text twice needs converting once.
+        updated = created if updated is None or updated == given else at(updated)
         if done is not None:
             done = at(done)  # checked even when the task is not completed, like the model does
         if deleted is not None:
