@@ -42,29 +42,33 @@ COLUMNS = ("user_id", "title", "description", "completed", "priority", "due", "t
 
 
 class ImportFile:
-    """A parsed import file: its records, not yet checked, and their format.
+    """An import file, checked for its shape, and the format of its records.
 
-    A large array is parsed a piece at a time (`json_pieces`): the first piece here, the rest
-    as the import asks for them, in its helper thread, while the database stores the first
-    rows. Parsed pieces are kept, so a retried import reads the same records again.
+    A large array is parsed a piece at a time (`json_pieces`) as the import asks for records,
+    in its helper thread, while the database stores the rows before; each piece is dropped
+    once its rows are made, so memory stays near the size of the file. A retried import
+    parses the file again.
     """
 
-    def __init__(self, raw: bytes, first: list[Any], rest: Iterator[tuple[list[Any], int]],
-                 end: int, fmt: str) -> None:  # fmt: skip
-        self.raw_size, self.fmt = len(raw), fmt
-        self.parsed, self.rest, self.end = [first], rest, end
+    def __init__(self, raw: bytes, fmt: str, whole: list[Any] | None, count: int, end: int) -> None:
+        """`whole`: all the records, when the file is not an array (`{"items": [...]}`)."""
+        self.raw, self.fmt, self.whole = raw, fmt, whole
+        self.count, self.end = count, end  # records parsed in the current pass, and up to where
 
     def pieces(self) -> Iterator[list[Any]]:
-        yield from self.parsed
-        for piece, end in self.rest:
-            self.parsed.append(piece)
-            self.end = end
+        if self.whole is not None:
+            yield self.whole
+            return
+        count = 0
+        for piece, end in json_pieces.pieces(self.raw, parse):
+            count += len(piece)
+            self.count, self.end = count, end
             yield piece
 
     def size(self) -> int:
         """The number of records: exact once the whole file is parsed, else an estimate."""
-        count = sum(len(p) for p in self.parsed)
-        return count if self.end >= self.raw_size else count * self.raw_size // max(self.end, 1)
+        raw_size = len(self.raw)
+        return self.count if self.end >= raw_size else self.count * raw_size // max(self.end, 1)
 
 
 @contextmanager
@@ -85,11 +89,10 @@ def load(raw: bytes, fmt: str | None = None) -> ImportFile:
     `description` and `uuid` and no `title`). Our records may also be the `items` of
     `todo list --json`."""
     raw = raw.removeprefix(codecs.BOM_UTF8)
-    rest: Iterator[tuple[list[Any], int]] = iter(())
+    array = json_pieces.is_array(raw)
     with _no_gc():
-        if json_pieces.is_array(raw):
-            rest = json_pieces.pieces(raw, parse)
-            data, end = next(rest)
+        if array:  # the first piece only: enough to tell the format
+            data, end = next(json_pieces.pieces(raw, parse))
         else:
             data, end = parse(raw), len(raw)
     if isinstance(data, dict) and isinstance(data.get("items"), list):
@@ -102,7 +105,7 @@ def load(raw: bytes, fmt: str | None = None) -> ImportFile:
         fmt = "taskwarrior" if tw else "json"
     if fmt not in IMPORT_FORMATS:
         raise BadInput(f"unknown format {fmt!r}: use one of {', '.join(IMPORT_FORMATS)}")
-    return ImportFile(raw, data, rest, end, fmt)
+    return ImportFile(raw, fmt, None if array else data, len(data), end)
 
 
 def parse(raw: bytes) -> Any:
