@@ -1,8 +1,8 @@
 """Run a producer in a helper thread, a few items ahead of the code that consumes them.
 
 Import uses it so that checking the next batch of records (Python, holding the GIL) overlaps
-with storing the current one: SQLite runs a whole `INSERT ... SELECT FROM json_each(?)` with
-the GIL released, and psycopg2 releases it while libpq waits for the server to take COPY data.
+with storing the current one: SQLite runs a whole multi-row INSERT with the GIL released, and
+psycopg2 releases it while libpq waits for the server to take COPY data.
 With two cores, that hides most of the checking behind the database's own work.
 """
 
