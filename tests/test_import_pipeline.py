@@ -4,6 +4,7 @@ and the request key that makes a retried import safe."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -31,23 +32,27 @@ def _numbers(n: int, fail_at: int | None = None, log: list[int] | None = None) -
 
 
 def test_ahead_yields_every_item_in_order() -> None:
-    assert list(ahead(_numbers(1000), depth=3)) == list(range(1000))
+    with ahead(_numbers(1000), depth=3) as items:
+        assert list(items) == list(range(1000))
 
 
 def test_ahead_raises_the_producers_error_where_it_happened() -> None:
     got: list[int] = []
-    with pytest.raises(ValueError, match="bad item 7"):
-        for item in ahead(_numbers(100, fail_at=7)):
+    with pytest.raises(ValueError, match="bad item 7"), ahead(_numbers(100, fail_at=7)) as items:
+        for item in items:
             got.append(item)
     assert got == list(range(7))
 
 
-def test_ahead_stops_the_producer_when_the_consumer_stops() -> None:
+@pytest.mark.parametrize("how", ["break", "error"])
+def test_ahead_stops_the_producer_when_the_consumer_stops(how: str) -> None:
     produced: list[int] = []
     threads = threading.active_count()
-    items = ahead(_numbers(10_000, log=produced), depth=2)
-    assert next(items) == 0
-    items.close()  # what a `break` or an exception in the consumer does
+    with pytest.raises(KeyError) if how == "error" else contextlib.nullcontext():  # noqa: SIM117
+        with ahead(_numbers(10_000, log=produced), depth=2) as items:
+            assert next(items) == 0
+            if how == "error":
+                raise KeyError("the consumer failed")  # as a database error or Ctrl-C would
     assert threading.active_count() == threads
     assert len(produced) < 10  # it stopped a few items ahead, not at the end
 
@@ -101,16 +106,34 @@ def test_sqlite_stores_the_same_whatever_the_rows_per_statement(
     stored = _raw_rows(tmp_path / "batch.db")
     assert len(stored) == BATCH + 17
     assert stored == _raw_rows(tmp_path / "rows.db") == _raw_rows(tmp_path / "sevens.db")
-    # Spot checks, so that two equally wrong paths cannot agree: a bool is stored as 0/1,
-    # timestamps as naive UTC text, tags as JSON text.
-    pairs = zip(stored[0][::2], stored[0][1::2], strict=True)
-    first = dict(zip(_columns(tmp_path / "batch.db"), pairs, strict=True))
-    assert first["completed"] == (1, "integer")
-    assert first["priority"] == (None, "null")
-    assert first["due"] == ("2026-12-01 10:00:00.000000", "text")
-    assert first["tags"] == ('["a"]', "text")
-    assert first["created_at"] == ("2025-12-31 23:00:00.000000", "text")
-    assert first["description"] == ("notes\t0\nline 2 \\ end", "text")
+    # Rows from the multi-row statements, against values written out here, so that equally
+    # wrong paths cannot agree: a bool is stored as 0/1, priority as its number, timestamps
+    # as naive UTC text, tags as JSON text.
+    columns = _columns(tmp_path / "batch.db")
+
+    def row(i: int) -> dict[str, tuple[Any, str]]:
+        pairs = zip(stored[i][::2], stored[i][1::2], strict=True)
+        return {k: v for k, v in zip(columns, pairs, strict=True) if k != "user_id"}
+
+    def text(v: str | None) -> tuple[str | None, str]:
+        return (v, "null" if v is None else "text")
+
+    assert row(0)["description"] == text("notes\t0\nline 2 \\ end")
+    at_7, at_33 = "2025-12-31 23:07:00.000000", "2025-12-31 23:33:00.000000"
+    assert row(7) == {
+        "id": (8, "integer"), "title": text("task 7"), "description": text(None),
+        "completed": (0, "integer"), "priority": (3, "integer"),
+        "due": text("2026-12-01 10:00:00.000000"), "created_at": text(at_7),
+        "updated_at": text(at_7), "completed_at": text(None), "deleted_at": text(None),
+        "tags": text("[]"),
+    }  # fmt: skip
+    assert row(33) == {
+        "id": (34, "integer"), "title": text("task 33"), "description": text(None),
+        "completed": (1, "integer"), "priority": (1, "integer"), "due": text(None),
+        "created_at": text(at_33), "updated_at": text(at_33), "completed_at": text(at_33),
+        "deleted_at": text("2026-02-01 00:00:00.000000"), "tags": text('["a"]'),
+    }  # fmt: skip
+    assert row(5)["title"] == text("task 5 ✓") and row(2)["tags"] == text('["x", "y"]')
 
 
 def test_only_the_first_row_carries_the_request_key(db_url: str) -> None:

@@ -91,9 +91,18 @@ def test_malformed_json_fails_with_the_whole_files_error(raw: bytes) -> None:
     assert "line" in str(whole.value)
 
 
-def test_a_file_the_fast_parser_rejects_is_parsed_whole() -> None:
-    raw = json.dumps([{"title": "a"}, {"title": "b"}]).encode("utf-16")  # json.loads reads it
-    assert joined(raw) == [{"title": "a"}, {"title": "b"}]
+def test_a_piece_the_fast_parser_rejects_is_taken_from_the_whole_parse() -> None:
+    # pydantic's parser refuses a lone surrogate escape, json.loads takes it: the pieces
+    # before it come from the first, the rest from the second, none twice or missing.
+    raw = b'[{"a": 1}, {"b": 2}, {"c": "\\ud800"}, {"d": 4}]'
+    assert len(split(raw)) == 3
+    assert joined(raw) == json.loads(raw)
+
+
+def test_a_string_full_of_cuts_is_passed_over_then_parsed_whole() -> None:
+    records = [{"title": "a"}, {"title": "}, {" * 20}, {"title": "b"}, {"title": "c"}]
+    raw = json.dumps(records).encode()
+    assert joined(raw) == records
 
 
 def test_load_estimates_the_size_until_the_last_piece() -> None:

@@ -15,20 +15,23 @@ PROBE = """
 import json, sys
 sys.argv = ["todo", *sys.argv[1:]]
 from todo_cli.cli.app import main
+code = 0
 try:
     main()
-except SystemExit:
-    pass
+except SystemExit as e:
+    code = e.code
 names = ("sqlalchemy", "sqlmodel", "psycopg2", "sqlalchemy.dialects.postgresql", "rich.table")
-print(json.dumps({n: n in sys.modules for n in names}), file=sys.stderr)
+loaded = {n: n in sys.modules for n in names}
+print(json.dumps({"exit": code, **loaded}), file=sys.stderr)
 """
 
 
-def loaded(*args: str, stdin: str = "") -> dict[str, bool]:
+def loaded(*args: str, stdin: str = "") -> dict[str, object]:
     r = subprocess.run(
         [sys.executable, "-c", PROBE, *args], input=stdin, capture_output=True, text=True
     )
-    result: dict[str, bool] = json.loads(r.stderr.splitlines()[-1])
+    result: dict[str, object] = json.loads(r.stderr.splitlines()[-1])
+    assert result.pop("exit") in (0, None), r.stderr  # the command itself worked
     return result
 
 

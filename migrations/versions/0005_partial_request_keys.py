@@ -1,10 +1,10 @@
 """request keys: index only the rows that have one
 
-A request key is set on one row per command that may be retried (`todo add`, `chat new`, the
-first row of an import); every other row has none. The unique index of 0003 held an entry for
-each of those NULLs too, which every insert paid for: on an import of 100,000 tasks about 6% of
-SQLite's time. The index now holds the rows with a key only, still unique. `ON CONFLICT` names
-it with the same `WHERE request_key IS NOT NULL`.
+A request key marks a write that may be retried (`todo add`, `chat new`, `chat say`, the first
+row of an import) and seeded rows; the other rows of an import have none. The unique index of
+0003 held an entry for each of those NULLs too, which every insert paid for: on an import of
+100,000 tasks about 6% of SQLite's time. The index now holds the rows with a key only, still
+unique. `ON CONFLICT` names it with the same `WHERE request_key IS NOT NULL`.
 
 Revision ID: 0005
 Revises: 0004

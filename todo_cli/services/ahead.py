@@ -12,6 +12,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -23,12 +24,14 @@ class _Failed:
         self.error = error
 
 
-def ahead(items: Iterable[T], depth: int = 4) -> Iterator[T]:
-    """The items of `items`, made by a helper thread at most `depth` items in advance.
+@contextmanager
+def ahead(items: Iterable[T], depth: int = 4) -> Iterator[Iterator[T]]:
+    """`with ahead(items) as it:` gives the items of `items`, made by a helper thread up to
+    `depth` + 1 items in advance.
 
-    An exception in the producer is raised here, in the consumer, at the point in the
-    sequence where it happened. When the consumer stops early (an error, a break, Ctrl-C),
-    the producer is told to stop and is waited for, so it never outlives the import.
+    An exception in the producer is raised in the consumer, at the point in the sequence where
+    it happened. When the `with` block ends, however it ends (done, an error, Ctrl-C), the
+    producer is told to stop and is waited for, so it never outlives the block.
     """
     q: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -44,13 +47,16 @@ def ahead(items: Iterable[T], depth: int = 4) -> Iterator[T]:
         else:
             q.put(_DONE)
 
-    worker = threading.Thread(target=produce, name="todo-ahead", daemon=True)
-    worker.start()
-    try:
+    def consume() -> Iterator[T]:
         while (item := q.get()) is not _DONE:
             if isinstance(item, _Failed):
                 raise item.error
             yield item  # type: ignore[misc]
+
+    worker = threading.Thread(target=produce, name="todo-ahead", daemon=True)
+    worker.start()
+    try:
+        yield consume()
     finally:
         stop.set()
         while worker.is_alive():  # free a producer blocked on a full queue

@@ -166,15 +166,17 @@ def _insert_rows(rt: Runtime, file: ImportFile, advance: Callable[[int], None], 
         conn = s.connection()
         batches = checked(rt, file)
         if conn.dialect.name != "sqlite":
-            _copy(conn, ahead(_copy_text(batches, uid, key)), advance)
+            with ahead(_copy_text(batches, uid, key)) as pieces:
+                _copy(conn, pieces, advance)
             return file.size()  # exact now: every piece has been parsed
         # The helper thread checks a batch while SQLite stores the one before: a multi-row
         # INSERT is one sqlite3_step, which runs with the GIL released (per-row executemany
         # would take the GIL back for every row).
         per = _rows_per_statement(conn.connection.dbapi_connection)
-        for size, sql, params in ahead(_statements(batches, uid, key, per)):
-            conn.exec_driver_sql(sql, params)
-            advance(size)
+        with ahead(_statements(batches, uid, key, per)) as statements:
+            for size, sql, params in statements:
+                conn.exec_driver_sql(sql, params)
+                advance(size)
     return file.size()  # exact now: every piece has been parsed
 
 
@@ -263,23 +265,24 @@ def _copy(
         with conn.connection.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
             cur.copy_expert(sql, source)
     except dbapi.Error as e:
-        if source.error is not None:  # a bad record made psycopg2 abort the COPY
+        if source.error is not None:  # a bad record or Ctrl-C made psycopg2 abort the COPY
             raise source.error from None
         raise DBAPIError.instance(sql, None, e, dbapi.Error) from e  # a type the boundary knows
 
 
 class _CopySource:
     """A file-like object for `copy_expert`: each read() is the text of the next batch. An
-    error raised here aborts the COPY; psycopg2 reports it as its own, so it is kept."""
+    error raised here (a bad record, Ctrl-C) aborts the COPY, and psycopg2 reports it as an
+    error of its own, so it is kept to be raised as itself."""
 
     def __init__(self, pieces: Iterator[tuple[int, str]], advance: Callable[[int], None]) -> None:
         self.pieces, self.advance = pieces, advance
-        self.error: Exception | None = None
+        self.error: BaseException | None = None
 
     def read(self, size: int = -1) -> str:
         try:
             count, text = next(self.pieces, (0, ""))
-        except Exception as e:
+        except BaseException as e:
             self.error = e
             raise
         self.advance(count)
