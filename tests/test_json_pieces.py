@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic_core import from_json
 
 from todo_cli.errors import BadInput
 from todo_cli.services import json_pieces
@@ -97,6 +98,28 @@ def test_a_piece_the_fast_parser_rejects_is_taken_from_the_whole_parse() -> None
     raw = b'[{"a": 1}, {"b": 2}, {"c": "\\ud800"}, {"d": 4}]'
     assert len(split(raw)) == 3
     assert joined(raw) == json.loads(raw)
+
+
+def test_one_element_per_line_is_cut_at_line_breaks_not_inside_annotations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    notes = [{"entry": "20261125T100000Z", "description": f"note {i}"} for i in range(3)]
+    records = [{"description": f"task {i}", "annotations": notes} for i in range(200)]
+    lines = (json.dumps(r, separators=(",", ":")) for r in records)
+    raw = ("[\n" + ",\n".join(lines) + "\n]").encode()
+    failed: list[int] = []
+
+    def counting(text: bytes, **kw: Any) -> Any:
+        try:
+            return from_json(text, **kw)
+        except ValueError:
+            failed.append(len(text))  # a cut inside a record: parsed for nothing
+            raise
+
+    monkeypatch.setattr(json_pieces, "from_json", counting)
+    pieces = list(json_pieces.pieces(raw, parse, first=1, size=500))
+    assert [x for p, _ in pieces for x in p] == records and len(pieces) > 10
+    assert failed == []
 
 
 def test_a_string_full_of_cuts_is_passed_over_then_parsed_whole() -> None:

@@ -1,8 +1,9 @@
 """Parse a large JSON array a piece at a time, so that work on its first elements can start
 while the rest is still being parsed (by `todo import`, in its helper thread).
 
-A piece ends at a `}` followed by `,` and `{` (whitespace allowed between): the end of one
-object and the start of the next, if that `}` is not inside a string or a nested value. The
+A piece ends at a `}` followed by `,` and `{` (whitespace allowed between, a line break
+preferred): the end of one object and the start of the next, if that `}` is not inside a
+string or a nested value. The
 piece is parsed on its own, as `[` + its text + `]`. That parse succeeds only when the cut
 really is between two elements of the outer array: a cut inside a string leaves the string
 open, and a cut inside a nested value leaves a bracket open, since one `]` closes one level.
@@ -23,6 +24,11 @@ FIRST_BYTES = 128 * 1024  # small, so the database can start early
 PIECE_BYTES = 4 * 1024 * 1024
 TRIES = 8  # cuts tried per piece before parsing the rest whole
 _BETWEEN = re.compile(rb"\}[ \t\r\n]*,[ \t\r\n]*\{")
+# Exports put one element per line (`todo export`, Taskwarrior's `task export`), so a cut at a
+# line break is tried first: it is not inside a record's nested objects (annotations), where a
+# failed parse of the piece would cost as much as a good one.
+_AT_LINE = re.compile(rb"\}[ \t\r]*,[ \t\r]*\n[ \t\r\n]*\{")
+LINE_WINDOW = 64 * 1024  # how far on to look for one
 _SPACE = re.compile(rb"[ \t\r\n]*")
 
 
@@ -68,7 +74,7 @@ def _next_piece(raw: bytes, start: int, want: int) -> tuple[list[Any] | None, in
     # parsing half as slow again.
     at = start + want
     for _ in range(TRIES):
-        cut = _BETWEEN.search(raw, at)
+        cut = _AT_LINE.search(raw, at, at + LINE_WINDOW) or _BETWEEN.search(raw, at)
         if cut is None:
             break
         end = cut.start() + 1
