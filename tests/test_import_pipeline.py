@@ -179,3 +179,11 @@ def test_a_bad_record_in_a_later_statement_writes_nothing(
     assert r.exit_code == 2
     assert r.stderr.startswith(f"error: record {BATCH + 2}: priority")
     assert _raw_rows(tmp_path / "x.db") == []
+
+
+def test_a_small_files_bad_record_is_reported_before_the_database_is_reached() -> None:
+    url = "postgresql://todo@127.0.0.1:1/nowhere"  # nothing listens on port 1
+    records = [{"title": "fine"}, {"title": ""}]
+    r = cli("--database-url", url, "import", "-", input=json.dumps(records),
+            env={"TODO_RETRY_SECONDS": "0"})  # fmt: skip
+    assert (r.exit_code, r.stderr) == (2, "error: record 2: title must not be empty\n")

@@ -84,7 +84,9 @@ def _no_gc() -> Iterator[None]:
 
 
 def load(raw: bytes, fmt: str | None = None) -> ImportFile:
-    """Parse (the start of) an import file and check its shape; records are checked on insert.
+    """Parse (the start of) an import file and check its shape. A file small enough to be
+    parsed whole here has its records checked here too, so that its errors come before any
+    database work; a large one's records are checked as they go in.
     `fmt`: `json` (ours), `taskwarrior`, or None to detect Taskwarrior's export (objects with
     `description` and `uuid` and no `title`). Our records may also be the `items` of
     `todo list --json`."""
@@ -105,7 +107,11 @@ def load(raw: bytes, fmt: str | None = None) -> ImportFile:
         fmt = "taskwarrior" if tw else "json"
     if fmt not in IMPORT_FORMATS:
         raise BadInput(f"unknown format {fmt!r}: use one of {', '.join(IMPORT_FORMATS)}")
-    return ImportFile(raw, fmt, None if array else data, len(data), end)
+    file = ImportFile(raw, fmt, None if array else data, len(data), end)
+    if end >= len(raw):  # parsed whole already (a small file): check it before any database work
+        for _ in checked(file, ""):
+            pass
+    return file
 
 
 def parse(raw: bytes) -> Any:
@@ -125,10 +131,10 @@ def parse(raw: bytes) -> Any:
         raise BadInput("the input is not UTF-8 text") from None
 
 
-def checked(rt: Runtime, file: ImportFile) -> Iterator[list[Row]]:
+def checked(file: ImportFile, tz_suffix: str) -> Iterator[list[Row]]:
     """The rows of the file's records, `BATCH` at a time, each record checked; BadInput
-    names the first bad one."""
-    build = RowBuilder("" if rt.target.backend == "sqlite" else "+00:00")
+    names the first bad one. `tz_suffix`: see `RowBuilder`."""
+    build = RowBuilder(tz_suffix)
     from_tw = file.fmt == "taskwarrior"
     n = 0
     rows: list[Row] = []
@@ -164,8 +170,9 @@ def _insert_rows(rt: Runtime, file: ImportFile, advance: Callable[[int], None], 
             forget_current_user(rt)  # the cached user was deleted since: resolve it again
             uid = current_user_id(rt, s)
         conn = s.connection()
-        batches = checked(rt, file)
-        if conn.dialect.name != "sqlite":
+        sqlite = conn.dialect.name == "sqlite"
+        batches = checked(file, "" if sqlite else "+00:00")
+        if not sqlite:
             with ahead(_copy_text(batches, uid, key)) as pieces:
                 _copy(conn, pieces, advance)
             return file.size()  # exact now: every piece has been parsed
