@@ -3,10 +3,10 @@ while the rest is still being parsed (by `todo import`, in its helper thread).
 
 A piece ends at a `}` followed by `,` and `{` (whitespace allowed between, a line break
 preferred): the end of one object and the start of the next, if that `}` is not inside a
-string or a nested value. The
-piece is parsed on its own, as `[` + its text + `]`. That parse succeeds only when the cut
-really is between two elements of the outer array: a cut inside a string leaves the string
-open, and a cut inside a nested value leaves a bracket open, since one `]` closes one level.
+string or a nested value. The piece is parsed on its own, as `[` + its text + `]`. That parse
+succeeds only when the cut really is between two elements of the outer array: a cut inside a
+string leaves the string open, and a cut inside a nested value leaves a bracket open, since one
+`]` closes one level.
 When a piece does not parse, the next cut is tried, a few times; then the rest of the file
 is parsed in one go, and if the file is not valid JSON the error comes from parsing the whole
 file, with its line and column.
@@ -54,7 +54,7 @@ def pieces(
     start = _SPACE.match(raw).end() + 1  # type: ignore[union-attr]  # just after the `[`
     done, want = 0, first
     while True:
-        part, end = _next_piece(raw, start, want)
+        part, end, start = _next_piece(raw, start, want)
         if part is None:  # malformed here, or text that only the whole-file parser reads
             whole: list[Any] = parse_whole(raw)  # a list: the text starts with `[`
             yield whole[done:], len(raw)
@@ -63,15 +63,18 @@ def pieces(
         if end == len(raw):
             return
         done += len(part)
-        start, want = _BETWEEN.search(raw, end - 1).end() - 1, size  # type: ignore[union-attr]
+        want = size
 
 
-def _next_piece(raw: bytes, start: int, want: int) -> tuple[list[Any] | None, int]:
-    """The elements from `start` to the first cut at least `want` bytes on, and the offset
-    just after that cut's `}`. A cut that does not parse (inside a string, say) is passed
-    over for the next one, a few times, before the rest of the file is parsed in one go."""
-    # cache_strings="keys": values are mostly unique (timestamps), and interning each one made
-    # parsing half as slow again.
+def _next_piece(raw: bytes, start: int, want: int) -> tuple[list[Any] | None, int, int]:
+    """The elements from `start` to the first cut at least `want` bytes on, the offset just
+    after that cut's `}`, and where the next piece starts (its `{`). A cut that does not parse
+    (inside a string, say) is passed over for the next one, a few times, before the rest of
+    the file is parsed in one go.
+
+    cache_strings="keys": values are mostly unique (timestamps), and interning each one made
+    parsing half as slow again.
+    """
     at = start + want
     for _ in range(TRIES):
         cut = _AT_LINE.search(raw, at, at + LINE_WINDOW) or _BETWEEN.search(raw, at)
@@ -79,10 +82,10 @@ def _next_piece(raw: bytes, start: int, want: int) -> tuple[list[Any] | None, in
             break
         end = cut.start() + 1
         try:
-            return from_json(b"[" + raw[start:end] + b"]", cache_strings="keys"), end
+            return from_json(b"[" + raw[start:end] + b"]", cache_strings="keys"), end, cut.end() - 1
         except ValueError:
             at = cut.end()
     try:
-        return from_json(b"[" + raw[start:], cache_strings="keys"), len(raw)
+        return from_json(b"[" + raw[start:], cache_strings="keys"), len(raw), len(raw)
     except ValueError:
-        return None, len(raw)
+        return None, len(raw), len(raw)
