@@ -2,10 +2,15 @@
 
 `todo db migrate` passes a ready connection in `config.attributes["connection"]`; a developer
 running `alembic` by hand gets the same database todo would use (the direct endpoint on Neon).
-SQLite runs in batch mode, since it cannot ALTER most things in place. On PostgreSQL an advisory
-lock, held for the whole run, makes concurrent `todo db migrate` runs (parallel CI
+SQLite runs in batch mode, since it cannot ALTER most things in place. On PostgreSQL a session
+advisory lock, held for the whole run, makes concurrent `todo db migrate` runs (parallel CI
 jobs) queue up: the second one then finds the schema at head and does nothing. Each revision
 commits on its own there, so a failing revision leaves the database at the last good one.
+
+The lock needs a session that stays on one server backend, which a transaction-mode pooler
+(PgBouncer, Neon's `-pooler`) does not give: `migration_lock` refuses such a connection
+before taking the lock, and each revision checks, inside its own transaction, that its backend
+holds the lock.
 """
 
 from __future__ import annotations
@@ -16,15 +21,17 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from todo_cli import models
-
-MIGRATION_LOCK_ID = 0x746F646F  # "todo"
+from todo_cli.services.database.lock import check_holds_lock, migration_lock
 
 config = context.config
 target_metadata = models.ddl_metadata()
 
 
-def _record(ctx: object, step: Any, heads: object, run_args: object) -> None:
-    """Note each revision this run applied, so `todo db migrate` reports what it did itself."""
+def _record(ctx: Any, step: Any, heads: object, run_args: object) -> None:
+    """Note each revision this run applied, so `todo db migrate` reports what it did itself,
+    and (PostgreSQL) check that this revision ran on the backend holding the lock."""
+    if not context.is_offline_mode() and ctx.connection.dialect.name == "postgresql":
+        check_holds_lock(ctx.connection)
     applied = config.attributes.setdefault("applied", [])
     applied.append(
         (
@@ -49,9 +56,9 @@ def _configure(**kwargs: object) -> None:
 def run_offline() -> None:
     url = config.attributes.get("url")
     if url is None:
-        from todo_cli.config import resolve_direct_database
+        from todo_cli.config import Settings, resolve_direct_database
 
-        url = resolve_direct_database(None).url
+        url = resolve_direct_database(None, Settings.load()).url
     _configure(url=url, literal_binds=True, dialect_opts={"paramstyle": "named"})
     with context.begin_transaction():
         context.run_migrations()
@@ -65,30 +72,17 @@ def _run_with(connection: Connection) -> None:
             context.run_migrations()
         return
     # PostgreSQL: each revision commits on its own, so a failure leaves the database at the last
-    # good revision. A session advisory lock, held on this direct connection for the whole run,
-    # serialises concurrent `todo db migrate` runs; the second then finds nothing to do.
-    raw = connection.connection.dbapi_connection
-    assert raw is not None
-    _raw_execute(raw, f"SELECT pg_advisory_lock({MIGRATION_LOCK_ID})")
-    try:
-        _configure(connection=connection, transaction_per_migration=True)
-        with context.begin_transaction():
-            context.run_migrations()
-    finally:
-        if connection.in_transaction():
-            connection.rollback()
-        if not getattr(raw, "closed", True):
-            _raw_execute(raw, f"SELECT pg_advisory_unlock({MIGRATION_LOCK_ID})")
-
-
-def _raw_execute(raw: Any, sql: str) -> None:
-    """Run `sql` outside any transaction, beside SQLAlchemy's own bookkeeping."""
-    raw.autocommit = True
-    try:
-        with raw.cursor() as cur:
-            cur.execute(sql)
-    finally:
-        raw.autocommit = False
+    # good revision; the lock serialises concurrent runs.
+    timeout = float(config.attributes.get("lock_timeout", 60.0))
+    waiting = config.attributes.get("on_wait")
+    with migration_lock(connection, timeout, waiting):
+        try:
+            _configure(connection=connection, transaction_per_migration=True)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if connection.in_transaction():
+                connection.rollback()
 
 
 def run_online() -> None:
@@ -96,10 +90,11 @@ def run_online() -> None:
     if connection is not None:
         _run_with(connection)
         return
-    from todo_cli.config import resolve_direct_database
-    from todo_cli.db import make_engine
+    from todo_cli.config import Settings, resolve_direct_database
+    from todo_cli.services.runtime import Runtime
 
-    engine = make_engine(resolve_direct_database(None), fast=False)
+    rt = Runtime()
+    engine = rt.make_engine(resolve_direct_database(None, Settings.load()), fast=False)
     with engine.connect() as conn:
         _run_with(conn)
     engine.dispose()

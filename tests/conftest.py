@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,9 +32,6 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     monkeypatch.chdir(work)
     # Keep retries of unreachable servers short; fault-injection tests set their own deadline.
     monkeypatch.setenv("TODO_RETRY_SECONDS", "1")
-    import todo_cli.config as config
-
-    monkeypatch.setattr(config, "_dotenv_loaded", False)
     yield
 
 
@@ -85,10 +83,9 @@ def empty_url(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def db_url(empty_url: str) -> str:
     """A database URL migrated to head, once per backend."""
-    from todo_cli.config import DatabaseTarget, parse_url
-    from todo_cli.services import migrations
+    from tests.dbutil import migrate_db
 
-    migrations.migrate(DatabaseTarget(parse_url(empty_url), embedded=False))
+    migrate_db(empty_url)
     return empty_url
 
 
@@ -106,12 +103,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = f"skipped, but TODO_TEST_NO_SKIP=1 forbids skips: {reason}"
 
 
-@pytest.fixture(scope="session")
-def pgbouncer_port() -> Iterator[int]:
-    """PgBouncer in transaction mode in front of the test server: Neon's `-pooler` stand-in."""
+@contextmanager
+def pgbouncer(settings: str = "") -> Iterator[int]:
+    """PgBouncer in transaction mode in front of the test server (Neon's `-pooler` stand-in),
+    with extra `settings` lines for its [pgbouncer] section; yields its port."""
     import shutil
     import socket
     import subprocess
+    import tempfile
     import time
 
     from todo_cli.config import parse_url
@@ -123,9 +122,6 @@ def pgbouncer_port() -> Iterator[int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    import tempfile
-    from pathlib import Path
-
     # Not under pytest's tmp dir: PgBouncer runs as `postgres` and must reach its files.
     work = Path(tempfile.mkdtemp(prefix="todo-pgbouncer-"))
     work.chmod(0o777)
@@ -139,7 +135,7 @@ def pgbouncer_port() -> Iterator[int]:
         f"listen_addr = 127.0.0.1\nlisten_port = {port}\n"
         f"unix_socket_dir =\nauth_type = trust\nauth_file = {users}\n"
         "pool_mode = transaction\nmax_client_conn = 200\ndefault_pool_size = 10\n"
-        f"logfile = {work / 'pgbouncer.log'}\npidfile = {work / 'pgbouncer.pid'}\n"
+        f"logfile = {work / 'pgbouncer.log'}\npidfile = {work / 'pgbouncer.pid'}\n" + settings
     )
     for f in (ini, users):
         f.chmod(0o644)
@@ -165,14 +161,19 @@ def pgbouncer_port() -> Iterator[int]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def pgbouncer_port() -> Iterator[int]:
+    with pgbouncer() as port:
+        yield port
+
+
 @pytest.fixture
 def pooled_url(pg_url: str, pgbouncer_port: int) -> str:
     """The test database through PgBouncer (transaction mode), already migrated directly."""
     from sqlalchemy.engine import make_url
 
-    from todo_cli.config import DatabaseTarget, parse_url
-    from todo_cli.services import migrations
+    from tests.dbutil import migrate_db
 
-    migrations.migrate(DatabaseTarget(parse_url(pg_url), embedded=False))
+    migrate_db(pg_url)
     url = make_url(pg_url).set(port=pgbouncer_port)
     return url.render_as_string(hide_password=False)

@@ -6,6 +6,12 @@ Modes:
 - `stall=True`: connections are accepted and then never answered.
 - `cut_after_up(n)`: forward normally, then cut every connection once `n` bytes have gone up
   from the client, e.g. in the middle of a large transaction.
+- `silent_for(seconds)`: connections made in the first `seconds` are accepted and never
+  answered (a compute that hangs while waking); later ones are forwarded normally.
+- `cut_on(marker, silent_after=0)`: forward the first message holding `marker` (b"COMMIT",
+  b"INSERT") to the server, then drop its answer and cut the connection: the change is
+  stored, and the client cannot know it; then be silent (as above) for `silent_after` s.
+`upstreams` counts the connections that reached the server.
 All loops are bounded; `close()` ends everything. Traffic only goes to 127.0.0.1.
 """
 
@@ -25,6 +31,10 @@ class FaultProxy:
         self.cut_after: int | None = None
         self.cuts = 0
         self.accepted = 0
+        self.upstreams = 0
+        self._silent_until = 0.0
+        self._cut_on: bytes | None = None
+        self._silent_after = 0.0
         self._refuse_until = 0.0
         self._closed = threading.Event()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -41,6 +51,14 @@ class FaultProxy:
 
     def cut_after_up(self, n_bytes: int) -> FaultProxy:
         self.cut_after = n_bytes
+        return self
+
+    def silent_for(self, seconds: float) -> FaultProxy:
+        self._silent_until = time.monotonic() + seconds
+        return self
+
+    def cut_on(self, marker: bytes, silent_after: float = 0.0) -> FaultProxy:
+        self._cut_on, self._silent_after = marker, silent_after
         return self
 
     def url(self, database: str, user: str = "postgres") -> str:
@@ -85,10 +103,11 @@ class FaultProxy:
             self.accepted += 1
             with self._lock:
                 self._conns.append(client)
-            if self.stall:
+            if self.stall or time.monotonic() < self._silent_until:
                 continue  # hold it open, say nothing
             upstream = socket.create_connection(self.target, timeout=5)
             upstream.settimeout(None)
+            self.upstreams += 1
             with self._lock:
                 self._conns.append(upstream)
             sent = [0]
@@ -112,6 +131,13 @@ class FaultProxy:
                 if up:
                     sent[0] += len(data)
                 dst.sendall(data)
+                if up and self._cut_on is not None and self._cut_on in data:
+                    self._cut_on = None  # once
+                    self.cuts += 1
+                    self._silent_until = time.monotonic() + self._silent_after
+                    src.shutdown(socket.SHUT_RDWR)  # the client hears nothing more...
+                    time.sleep(0.5)  # ...while the server stores the change
+                    break
         except OSError:
             pass
         finally:

@@ -7,29 +7,26 @@ import shlex
 
 import pytest
 
-from tests.helpers import proc
-from tests.test_chat_helpers import (
+from tests.dbutil import conv_row, counts, query, set_time
+from tests.helpers import (
     CONV_KEYS,
     LOCAL_ID,
     MSG_KEYS,
-    conv_row,
-    counts,
     is_ts,
-    js,
+    json_of,
     new_conv,
     norm,
-    ok,
-    query,
+    ok_run,
+    proc,
     say,
-    set_time,
     todo,
 )
 
 
 def test_new_text_and_json(db_url: str) -> None:
-    assert ok(todo(db_url, "chat", "new", "trip")).stdout == "started conversation 1: trip\n"
-    assert ok(todo(db_url, "chat", "new")).stdout == "started conversation 2: (untitled)\n"
-    data = js(todo(db_url, "chat", "new", 'Ünïcode "q" 🎉', "--json"))
+    assert ok_run(todo(db_url, "chat", "new", "trip")).stdout == "started conversation 1: trip\n"
+    assert ok_run(todo(db_url, "chat", "new")).stdout == "started conversation 2: (untitled)\n"
+    data = json_of(todo(db_url, "chat", "new", 'Ünïcode "q" 🎉', "--json"))
     assert list(data) == CONV_KEYS
     assert (data["id"], data["title"], data["message_count"]) == (3, 'Ünïcode "q" 🎉', 0)
     assert is_ts(data["created_at"]) and is_ts(data["updated_at"])
@@ -50,9 +47,9 @@ def test_say_adds_a_message_and_moves_the_conversation_in_step(db_url: str) -> N
         "hello world",
     )
     second = say(db_url, conv, "hi, how can I help?", role="assistant")
-    r = ok(todo(db_url, "chat", "say", str(conv), "be brief", "--role", "system"))
+    r = ok_run(todo(db_url, "chat", "say", str(conv), "be brief", "--role", "system"))
     assert r.stdout == f"added message {second['id'] + 1} to conversation {conv}\n"
-    shown = js(todo(db_url, "chat", "show", str(conv), "--json"))
+    shown = json_of(todo(db_url, "chat", "show", str(conv), "--json"))
     assert shown["message_count"] == 3
     assert shown["updated_at"] == shown["messages"][-1]["created_at"]
     assert [m["role"] for m in shown["messages"]] == ["user", "assistant", "system"]
@@ -66,7 +63,7 @@ def test_say_dash_reads_stdin_exactly(db_url: str) -> None:
     conv = new_conv(db_url)
     r = todo(db_url, "chat", "say", str(conv), "-", "--role", "assistant", "--json",
              input="multi\nline ünï 🎉\n")  # fmt: skip
-    assert js(r)["content"] == "multi\nline ünï 🎉\n"
+    assert json_of(r)["content"] == "multi\nline ünï 🎉\n"
     assert query(db_url, "SELECT role, content FROM messages") == [
         ("assistant", "multi\nline ünï 🎉\n")
     ]
@@ -115,7 +112,7 @@ def _three(db_url: str) -> list[int]:
 
 def test_list_by_last_activity_with_preview_and_paging(db_url: str) -> None:
     a, b, c = _three(db_url)
-    data = js(todo(db_url, "chat", "list", "--json"))
+    data = json_of(todo(db_url, "chat", "list", "--json"))
     assert list(data) == ["items", "total", "page", "page_size"]
     assert [list(i) for i in data["items"]] == [[*CONV_KEYS, "preview"]] * 3
     assert [(i["id"], i["message_count"], i["preview"]) for i in data["items"]] == [
@@ -124,18 +121,20 @@ def test_list_by_last_activity_with_preview_and_paging(db_url: str) -> None:
         (b, 0, ""),
     ]
     assert (data["total"], data["page"], data["page_size"]) == (3, 1, 20)
-    page2 = js(todo(db_url, "chat", "list", "--page", "2", "--page-size", "2", "--json"))
+    page2 = json_of(todo(db_url, "chat", "list", "--page", "2", "--page-size", "2", "--json"))
     assert ([i["id"] for i in page2["items"]], page2["total"], page2["page"]) == ([b], 3, 2)
-    past = js(todo(db_url, "chat", "list", "--page", "3", "--page-size", "2", "--json"))
+    past = json_of(todo(db_url, "chat", "list", "--page", "3", "--page-size", "2", "--json"))
     assert (past["items"], past["total"]) == ([], 3)
-    assert ok(todo(db_url, "chat", "list", "--page", "3")).stdout == "no conversations on page 3\n"
+    assert (
+        ok_run(todo(db_url, "chat", "list", "--page", "3")).stdout == "no conversations on page 3\n"
+    )
 
 
 def test_list_text(db_url: str) -> None:
-    assert ok(todo(db_url, "chat", "list")).stdout == "no conversations\n"
+    assert ok_run(todo(db_url, "chat", "list")).stdout == "no conversations\n"
     a, b, c = _three(db_url)
     say(db_url, b, "  spaced\n  out  ")
-    assert norm(ok(todo(db_url, "chat", "list")).stdout) == (
+    assert norm(ok_run(todo(db_url, "chat", "list")).stdout) == (
         "ID  Title   Msgs  Last activity     Last message                    \n"
         f" {b}  second     1  YYYY-MM-DD HH:MM  spaced out                      \n"
         f" {a}  first      1  YYYY-MM-DD HH:MM  xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…\n"
@@ -149,11 +148,11 @@ def test_next_page_hints_lead_to_the_next_page(db_url: str) -> None:
     for text in ("x one", "x two", "x three"):
         say(db_url, conv, text)
     for args in (["list"], ["show", str(conv)], ["search", "x"]):
-        out = ok(todo(db_url, "chat", *args, "--page-size", "2")).stdout
+        out = ok_run(todo(db_url, "chat", *args, "--page-size", "2")).stdout
         footer = out.splitlines()[-1]
         assert footer.startswith("page 1 of 2 · ") and " · next: todo chat " in footer, out
         hint = shlex.split(footer.split(" · next: ", 1)[1])
-        following = ok(todo(db_url, *hint[1:])).stdout.splitlines()[-1]
+        following = ok_run(todo(db_url, *hint[1:])).stdout.splitlines()[-1]
         assert following.startswith("page 2 of 2 · "), (hint, following)
 
 
@@ -161,9 +160,9 @@ def test_list_since_filters_by_last_activity(db_url: str) -> None:
     a, b, c = _three(db_url)
     for conv, day in ((a, "2020-01-01"), (b, "2020-01-02"), (c, "2020-01-03")):
         set_time(db_url, "conversations", "updated_at", conv, f"{day}T12:00:00+00:00")
-    r = js(todo(db_url, "chat", "list", "--since", "2020-01-02T12:00:00+00:00", "--json"))
+    r = json_of(todo(db_url, "chat", "list", "--since", "2020-01-02T12:00:00+00:00", "--json"))
     assert ([i["id"] for i in r["items"]], r["total"]) == ([c, b], 2)
-    assert js(todo(db_url, "chat", "list", "--since", "-1d", "--json"))["total"] == 0
+    assert json_of(todo(db_url, "chat", "list", "--since", "-1d", "--json"))["total"] == 0
     r = todo(db_url, "chat", "list", "--since", "someday")
     assert (r.exit_code, r.stdout) == (2, "")
     assert r.stderr.startswith("error: bad date 'someday': expected an ISO date")
@@ -172,17 +171,19 @@ def test_list_since_filters_by_last_activity(db_url: str) -> None:
 def test_show_oldest_first_with_paging_and_since(db_url: str) -> None:
     conv = new_conv(db_url, "talk")
     msgs = [say(db_url, conv, f"message {n}") for n in range(5)]
-    data = js(todo(db_url, "chat", "show", str(conv), "--json"))
+    data = json_of(todo(db_url, "chat", "show", str(conv), "--json"))
     assert list(data) == [*CONV_KEYS, "messages", "total", "page", "page_size"]
     assert data["messages"] == msgs
     assert (data["message_count"], data["total"], data["page"], data["page_size"]) == (5, 5, 1, 50)
-    page = js(todo(db_url, "chat", "show", str(conv), "--page", "2", "--page-size", "2", "--json"))
+    page = json_of(
+        todo(db_url, "chat", "show", str(conv), "--page", "2", "--page-size", "2", "--json")
+    )
     assert [m["content"] for m in page["messages"]] == ["message 2", "message 3"]
     for n in range(5):
         set_time(
             db_url, "messages", "created_at", msgs[n]["id"], f"2020-01-0{n + 1}T00:00:00+00:00"
         )
-    since = js(todo(db_url, "chat", "show", str(conv), "--since", "2020-01-04T00:00:00+00:00",
+    since = json_of(todo(db_url, "chat", "show", str(conv), "--since", "2020-01-04T00:00:00+00:00",
                     "--json"))  # fmt: skip
     assert ([m["content"] for m in since["messages"]], since["total"]) == (
         ["message 3", "message 4"],
@@ -195,13 +196,13 @@ def test_show_text(db_url: str) -> None:
     say(db_url, conv, "hello")
     say(db_url, conv, "line one\nline two\x1b[31m", role="assistant")
     say(db_url, conv, "third", role="system")
-    assert norm(ok(todo(db_url, "chat", "show", str(conv))).stdout) == (
+    assert norm(ok_run(todo(db_url, "chat", "show", str(conv))).stdout) == (
         f"talk #{conv}\n\nuser  YYYY-MM-DD HH:MM\nhello\n\n"
         "assistant  YYYY-MM-DD HH:MM\nline one\nline two\\x1b[31m\n\n"
         "system  YYYY-MM-DD HH:MM\nthird\n\n"
         "page 1 of 1 · 3 messages\n"
     )
-    assert ok(todo(db_url, "chat", "show", str(conv), "--page", "9")).stdout == (
+    assert ok_run(todo(db_url, "chat", "show", str(conv), "--page", "9")).stdout == (
         f"talk #{conv}\nno messages\n"
     )
 
@@ -236,7 +237,7 @@ def test_bad_paging_is_exit_2(db_url: str, args: list[str], error: str) -> None:
 
 def test_rename(db_url: str) -> None:
     conv = new_conv(db_url, "old")
-    r = ok(todo(db_url, "chat", "rename", str(conv), "Lisbon trip"))
+    r = ok_run(todo(db_url, "chat", "rename", str(conv), "Lisbon trip"))
     assert r.stdout == f"renamed conversation {conv}: Lisbon trip\n"
     for bad, error in (("", "title must not be empty"), ("   ", "title must not be empty"),
                        ("t" * 201, "title must be at most 200 characters (got 201)")):  # fmt: skip
@@ -258,7 +259,7 @@ def test_delete_asks_unless_yes_and_takes_the_messages(db_url: str) -> None:
         "refusing without a terminal; pass --yes\n"
     )
     assert counts(db_url) == before
-    r = ok(todo(db_url, "chat", "delete", str(gone), "--yes"))
+    r = ok_run(todo(db_url, "chat", "delete", str(gone), "--yes"))
     assert r.stdout == f"deleted conversation {gone} and 2 messages\n"
     assert query(db_url, "SELECT conversation_id, content FROM messages") == [(keep, "stays")]
     assert query(db_url, "SELECT id FROM conversations") == [(keep,)]

@@ -7,19 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_chat_helpers import (
-    CONV_KEYS,
-    MSG_KEYS,
-    conv_row,
-    counts,
-    js,
-    new_conv,
-    norm,
-    ok,
-    query,
-    say,
-    todo,
-)
+from tests.dbutil import conv_row, counts, query
+from tests.helpers import CONV_KEYS, MSG_KEYS, json_of, new_conv, norm, ok_run, say, todo
 
 OPENAI = [
     {"role": "system", "content": "You are terse."},
@@ -42,20 +31,20 @@ def _messages(db_url: str, conv_id: int) -> list[tuple[str, str]]:
 def test_import_an_openai_list_from_a_file(db_url: str, tmp_path: Path) -> None:
     path = tmp_path / "chat.json"
     path.write_text(json.dumps(OPENAI), encoding="utf-8")
-    r = ok(todo(db_url, "chat", "import", str(path)))
+    r = ok_run(todo(db_url, "chat", "import", str(path)))
     assert r.stdout == "imported conversation 1 with 3 messages\n"
     assert _messages(db_url, 1) == [(m["role"], m["content"]) for m in OPENAI]
     row = conv_row(db_url, 1)
     assert row is not None and (row[2], row[3]) == (None, 3)
-    shown = js(todo(db_url, "chat", "show", "1", "--json"))
+    shown = json_of(todo(db_url, "chat", "show", "1", "--json"))
     assert shown["updated_at"] == shown["messages"][-1]["created_at"]
-    listed = js(todo(db_url, "chat", "list", "--json"))["items"]
+    listed = json_of(todo(db_url, "chat", "list", "--json"))["items"]
     assert [(c["id"], c["preview"]) for c in listed] == [(1, "Paris.\n\n**Sure**")]
 
 
 def test_import_an_object_with_a_title_from_stdin(db_url: str) -> None:
     doc = {"title": "Geography", "messages": OPENAI[1:]}
-    data = js(todo(db_url, "chat", "import", "-", "--json", input=json.dumps(doc)))
+    data = json_of(todo(db_url, "chat", "import", "-", "--json", input=json.dumps(doc)))
     assert list(data) == CONV_KEYS
     assert (data["id"], data["title"], data["message_count"]) == (1, "Geography", 2)
     assert _messages(db_url, 1) == [(m["role"], m["content"]) for m in OPENAI[1:]]
@@ -63,10 +52,10 @@ def test_import_an_object_with_a_title_from_stdin(db_url: str) -> None:
 
 def test_a_large_import_is_one_conversation_in_order(db_url: str) -> None:
     msgs = [{"role": "user", "content": f"message {n}"} for n in range(2500)]
-    ok(todo(db_url, "chat", "import", "-", input=json.dumps(msgs)))
+    ok_run(todo(db_url, "chat", "import", "-", input=json.dumps(msgs)))
     assert counts(db_url)["messages"] == 2500
     assert _messages(db_url, 1)[-1] == ("user", "message 2499")
-    assert js(todo(db_url, "chat", "list", "--json"))["items"][0]["message_count"] == 2500
+    assert json_of(todo(db_url, "chat", "list", "--json"))["items"][0]["message_count"] == 2500
 
 
 BAD_IMPORTS = [
@@ -127,7 +116,7 @@ def test_export_json_is_the_conversation_with_all_messages(db_url: str) -> None:
     conv = new_conv(db_url, 'Trip "Lisbon" 🎉')
     first = say(db_url, conv, "hello\nthere")
     second = say(db_url, conv, "ünïcode ✓", role="assistant")
-    r = ok(todo(db_url, "chat", "export", str(conv)))
+    r = ok_run(todo(db_url, "chat", "export", str(conv)))
     assert norm(r.stdout) == (
         "{\n"
         f'  "id": {conv},\n'
@@ -152,9 +141,9 @@ def test_export_json_is_the_conversation_with_all_messages(db_url: str) -> None:
 
 def test_export_of_an_empty_conversation_is_valid_json(db_url: str) -> None:
     conv = new_conv(db_url)
-    data = json.loads(ok(todo(db_url, "chat", "export", str(conv))).stdout)
+    data = json.loads(ok_run(todo(db_url, "chat", "export", str(conv))).stdout)
     assert (data["title"], data["message_count"], data["messages"]) == (None, 0, [])
-    md = ok(todo(db_url, "chat", "export", str(conv), "--format", "markdown")).stdout
+    md = ok_run(todo(db_url, "chat", "export", str(conv), "--format", "markdown")).stdout
     assert md == "# Untitled conversation\n"
 
 
@@ -162,7 +151,7 @@ def test_export_markdown(db_url: str) -> None:
     conv = new_conv(db_url, "Trip")
     say(db_url, conv, "where to?")
     say(db_url, conv, "Lisbon.\n\n- sun\n- food", role="assistant")
-    r = ok(todo(db_url, "chat", "export", str(conv), "--format", "markdown"))
+    r = ok_run(todo(db_url, "chat", "export", str(conv), "--format", "markdown"))
     assert norm(r.stdout) == (
         "# Trip\n\n## user · <TS>\n\nwhere to?\n\n## assistant · <TS>\n\nLisbon.\n\n- sun\n- food\n"
     )
@@ -176,7 +165,7 @@ def test_export_then_import_round_trips(db_url: str, tmp_path: Path) -> None:
     for role, text in (("system", "be kind"), ("user", "hi"), ("assistant", "hello!")):
         say(db_url, conv, text, role=role)
     path = tmp_path / "export.json"
-    path.write_text(ok(todo(db_url, "chat", "export", str(conv))).stdout, encoding="utf-8")
-    copy = js(todo(db_url, "chat", "import", str(path), "--json"))
+    path.write_text(ok_run(todo(db_url, "chat", "export", str(conv))).stdout, encoding="utf-8")
+    copy = json_of(todo(db_url, "chat", "import", str(path), "--json"))
     assert (copy["id"], copy["title"], copy["message_count"]) == (conv + 1, "Original", 3)
     assert _messages(db_url, copy["id"]) == _messages(db_url, conv)

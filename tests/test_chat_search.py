@@ -6,17 +6,16 @@ import json
 
 import pytest
 
-from tests.helpers import proc
-from tests.test_chat_helpers import (
+from tests.dbutil import counts, query
+from tests.helpers import (
     MSG_KEYS,
     add_user,
     backend,
-    counts,
-    js,
+    json_of,
     new_conv,
     norm,
-    ok,
-    query,
+    ok_run,
+    proc,
     say,
     todo,
 )
@@ -33,7 +32,7 @@ CORPUS = [
 
 
 def _found(db_url: str, text: str, user: str | None = None) -> list[str]:
-    data = js(todo(db_url, "chat", "search", "--json", "--", text, user=user))
+    data = json_of(todo(db_url, "chat", "search", "--json", "--", text, user=user))
     assert data["total"] == len(data["items"])
     return sorted(hit["content"] for hit in data["items"])
 
@@ -47,7 +46,7 @@ def _corpus(db_url: str) -> None:
 def test_json_shape_and_snippet(db_url: str) -> None:
     conv = new_conv(db_url, "Trip")
     msg = say(db_url, conv, "pack the passport and the visa papers", role="assistant")
-    data = js(todo(db_url, "chat", "search", "Passport", "--json"))
+    data = json_of(todo(db_url, "chat", "search", "Passport", "--json"))
     assert list(data) == ["items", "total", "page", "page_size"]
     assert (data["total"], data["page"], data["page_size"]) == (1, 1, 20)
     assert data["items"] == [
@@ -61,10 +60,10 @@ def test_json_shape_and_snippet(db_url: str) -> None:
 
 
 def test_text_output(db_url: str) -> None:
-    assert ok(todo(db_url, "chat", "search", "anything")).stdout == "no messages match\n"
+    assert ok_run(todo(db_url, "chat", "search", "anything")).stdout == "no messages match\n"
     conv = new_conv(db_url)
     msg = say(db_url, conv, "visa office opens monday")
-    assert norm(ok(todo(db_url, "chat", "search", "visa")).stdout) == (
+    assert norm(ok_run(todo(db_url, "chat", "search", "visa")).stdout) == (
         f"#{conv} (untitled)  user  YYYY-MM-DD HH:MM  message {msg['id']}\n"
         "visa office opens monday\n\n"
         "page 1 of 1 · 1 match\n"
@@ -76,7 +75,7 @@ def test_ranking_more_occurrences_first_then_newest(db_url: str) -> None:
     twice = say(db_url, conv, "apple apple cherry")  # older, so only rank can put it first
     once = say(db_url, conv, "apple banana cherry")
     same = say(db_url, conv, "apple banana cherry")
-    ids = [h["id"] for h in js(todo(db_url, "chat", "search", "apple", "--json"))["items"]]
+    ids = [h["id"] for h in json_of(todo(db_url, "chat", "search", "apple", "--json"))["items"]]
     assert ids == [twice["id"], same["id"], once["id"]]
 
 
@@ -92,7 +91,9 @@ def test_paging(db_url: str) -> None:
     conv = new_conv(db_url)
     for n in range(3):
         say(db_url, conv, f"hit number {n}")
-    data = js(todo(db_url, "chat", "search", "hit", "--page", "2", "--page-size", "2", "--json"))
+    data = json_of(
+        todo(db_url, "chat", "search", "hit", "--page", "2", "--page-size", "2", "--json")
+    )
     assert ([h["content"] for h in data["items"]], data["total"], data["page"]) == (
         ["hit number 0"],
         3,
@@ -190,10 +191,10 @@ def test_deleted_conversations_and_users_leave_the_index(db_url: str) -> None:
     say(db_url, gone, "ephemeral note")
     say(db_url, kept, "ephemeral but kept")
     say(db_url, new_conv(db_url, "b", user="bob"), "ephemeral bob", user="bob")
-    ok(todo(db_url, "chat", "delete", str(gone), "--yes"))
+    ok_run(todo(db_url, "chat", "delete", str(gone), "--yes"))
     assert _found(db_url, "ephemeral") == ["ephemeral but kept"]
     assert _found(db_url, "note") == []
-    ok(todo(db_url, "user", "delete", "bob", "--yes"))
+    ok_run(todo(db_url, "user", "delete", "bob", "--yes"))
     if backend(db_url) == "sqlite":  # the FTS5 table itself, kept in step by triggers
         rows = query(db_url, "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'ephemeral'")
         assert rows == query(db_url, "SELECT id FROM messages")

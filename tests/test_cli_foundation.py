@@ -92,7 +92,9 @@ def test_migrate_sql_prints_and_changes_nothing(empty_url: str) -> None:
 def test_history_lists_the_initial_revision(db_url: str) -> None:
     r = cli("--database-url", db_url, "db", "history")
     assert r.stdout == (
-        "0004 -> 0005 (head, current), request keys: index only the rows that have one\n"
+        "0005 -> 0006 (head, current), ids are never handed out twice: SQLite tables become "
+        "AUTOINCREMENT\n"
+        "0004 -> 0005, request keys: index only the rows that have one\n"
         "0003 -> 0004, search: angle brackets are separators on PostgreSQL too\n"
         "0002 -> 0003, idempotency keys for retried writes\n"
         "0001 -> 0002, full-text search over messages\n"

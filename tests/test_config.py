@@ -28,7 +28,7 @@ def test_neon_url_is_accepted_as_pasted() -> None:
     url = config.parse_url(NEON)
     assert url.drivername == "postgresql+psycopg2"
     assert url.query == {"sslmode": "require", "channel_binding": "require"}
-    target = config.DatabaseTarget(url, embedded=False)
+    target = config.DatabaseTarget(url)
     assert "AbC123dEf" not in target.display
     assert target.display.startswith("postgresql+psycopg2://alex:***@ep-cool-darkness")
 
@@ -43,28 +43,65 @@ def test_bad_urls_are_bad_input_with_password_masked(raw: str) -> None:
     assert "hunter2" not in str(info.value)
 
 
+def _resolve(cli_url: str | None = None) -> config.DatabaseTarget:
+    return config.resolve_database(cli_url, config.Settings.load())
+
+
 def test_embedded_sqlite_is_the_default() -> None:
-    target = config.resolve_database(None)
-    assert target.embedded and target.backend == "sqlite"
+    target = _resolve()
+    assert target.backend == "sqlite"
     assert Path(target.url.database or "") == config.data_dir() / "todo.db"
 
 
 def test_cli_url_beats_env_beats_dotenv(monkeypatch: pytest.MonkeyPatch) -> None:
     Path(".env").write_text("DATABASE_URL=postgresql://dotenv@h/db\n")
-    assert config.resolve_database(None).url.username == "dotenv"
+    assert _resolve().url.username == "dotenv"
     monkeypatch.setenv("DATABASE_URL", "postgresql://env@h/db")
-    assert config.resolve_database(None).url.username == "env"
-    assert config.resolve_database("postgresql://cli@h/db").url.username == "cli"
+    assert _resolve().url.username == "env"
+    assert _resolve("postgresql://cli@h/db").url.username == "cli"
 
 
-def test_dotenv_never_overrides_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TODO_USER", "from-env")
-    Path(".env").write_text("TODO_USER=from-dotenv\nDATABASE_URL=sqlite:///x.db\n")
-    config.load_dotenv_once()
+def test_dotenv_never_overrides_the_environment_nor_enters_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import os
 
-    assert os.environ["TODO_USER"] == "from-env"
-    monkeypatch.delenv("DATABASE_URL")  # loaded from .env; don't leak it to other tests
+    monkeypatch.setenv("TODO_RETRY_SECONDS", "3")
+    Path(".env").write_text("TODO_RETRY_SECONDS=7\nDATABASE_URL=sqlite:///x.db\nOTHER=1\n")
+    settings = config.Settings.load()
+    assert settings.retry_seconds == 3
+    assert settings.database_url == "sqlite:///x.db"
+    assert "DATABASE_URL" not in os.environ and "OTHER" not in os.environ
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TODO_CONNECT_TIMEOUT", "abc"),
+        ("TODO_CONNECT_TIMEOUT", "1.5"),
+        ("TODO_RETRY_SECONDS", "soon"),
+        ("TODO_RETRY_SECONDS", "-1"),
+        ("TODO_SLOW_MS", "nan"),
+    ],
+)
+def test_bad_settings_are_misconfiguration(name: str, value: str) -> None:
+    from todo_cli.errors import Misconfigured
+
+    with pytest.raises(Misconfigured, match=name):
+        config.Settings.load({name: value})
+
+
+def test_sqlite_files_in_two_folders_are_two_databases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        keys.append(_resolve("sqlite:///todo.db").key)
+    assert keys[0] != keys[1]
+    monkeypatch.chdir(tmp_path / "a")
+    assert _resolve(f"sqlite:///{tmp_path / 'a' / 'todo.db'}").key == keys[0]
 
 
 def test_data_dir_honours_todo_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -77,17 +114,19 @@ def test_data_dir_honours_todo_home(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 def test_direct_url_from_env_or_derived_from_pooler(monkeypatch: pytest.MonkeyPatch) -> None:
     pooled = "postgresql://u:p@ep-x-123-pooler.us-east-2.aws.neon.tech/db?sslmode=require"
     monkeypatch.setenv("DATABASE_URL", pooled)
-    assert config.resolve_direct_database(None).url.host == "ep-x-123.us-east-2.aws.neon.tech"
+
+    def direct(cli_url: str | None = None) -> str | None:
+        return config.resolve_direct_database(cli_url, config.Settings.load()).url.host
+
+    assert direct() == "ep-x-123.us-east-2.aws.neon.tech"
     monkeypatch.setenv("DATABASE_URL_DIRECT", "postgresql://u:p@direct.example/db")
-    assert config.resolve_direct_database(None).url.host == "direct.example"
+    assert direct() == "direct.example"
     # --database-url wins over both, and a non-Neon host is used as is.
-    assert config.resolve_direct_database("postgresql://u@other-pooler.local/db").url.host == (
-        "other-pooler.local"
-    )
+    assert direct("postgresql://u@other-pooler.local/db") == "other-pooler.local"
 
 
 def test_cache_key_ignores_password() -> None:
-    a = config.DatabaseTarget(config.parse_url("postgresql://u:one@h/db"), embedded=False)
-    b = config.DatabaseTarget(config.parse_url("postgresql://u:two@h/db"), embedded=False)
-    c = config.DatabaseTarget(config.parse_url("postgresql://u:one@h/other"), embedded=False)
+    a = config.DatabaseTarget(config.parse_url("postgresql://u:one@h/db"))
+    b = config.DatabaseTarget(config.parse_url("postgresql://u:two@h/db"))
+    c = config.DatabaseTarget(config.parse_url("postgresql://u:one@h/other"))
     assert a.key == b.key != c.key

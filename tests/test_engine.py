@@ -8,16 +8,21 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import exc
 
-from todo_cli import state
+from todo_cli import datadir
 from todo_cli.config import DatabaseTarget, parse_url
-from todo_cli.db import make_engine, session_scope
+from todo_cli.db import session_scope
 from todo_cli.errors import DatabaseUnavailable, NotMigrated
 from todo_cli.models import Conversation, Message, Task, User
 from todo_cli.services.runtime import Runtime
 
 
 def _target(url: str) -> DatabaseTarget:
-    return DatabaseTarget(parse_url(url), embedded=False)
+    return DatabaseTarget(parse_url(url))
+
+
+def make_engine(target: DatabaseTarget, *, fast: bool = True) -> sa.Engine:
+    """An engine as a command makes it (connect timeouts from its runtime)."""
+    return Runtime().make_engine(target, fast=fast)
 
 
 def test_sqlite_pragmas(sqlite_url: str) -> None:
@@ -35,7 +40,7 @@ def test_postgres_engine_for_a_cli_process(pg_url: str) -> None:
     assert engine.pool._pre_ping is False  # type: ignore[attr-defined]
     with engine.connect() as conn:
         info = conn.connection.dbapi_connection.get_dsn_parameters()  # type: ignore[union-attr]
-        assert info["connect_timeout"] == "10"
+        assert info["connect_timeout"] == "2"  # the first attempt: short, then growing
         # The fast dialect learned the version without asking; it matches the server's answer.
         major = conn.exec_driver_sql("SHOW server_version_num").scalar()
         assert engine.dialect.server_version_info[0] == int(major) // 10000  # type: ignore[index]
@@ -82,7 +87,7 @@ def test_stale_schema_cache_is_dropped_when_proven_wrong(db_url: str) -> None:
     with rt.session() as s:
         s.exec(sa.text("SELECT 1"))  # type: ignore[call-overload]
     if rt.target.backend == "postgresql":
-        assert state.cache_get(rt.target.key, "schema") is not None
+        assert datadir.cache_get(rt.target.key, "schema") is not None
     rt.close()
     # Someone drops a table behind our back: the next command must not trust the cache.
     engine = make_engine(_target(db_url), fast=False)
@@ -94,7 +99,7 @@ def test_stale_schema_cache_is_dropped_when_proven_wrong(db_url: str) -> None:
     if rt.target.backend == "postgresql":
         with pytest.raises(NotMigrated), rt.session() as s:
             s.exec(sa.text("SELECT * FROM messages"))  # type: ignore[call-overload]
-        assert state.cache_get(rt.target.key, "schema") is None
+        assert datadir.cache_get(rt.target.key, "schema") is None
     rt.close()
 
 

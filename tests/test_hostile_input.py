@@ -34,8 +34,12 @@ from todo_cli.cli.app import app
 from todo_cli.errors import BadInput
 from todo_cli.schemas import ConversationCreate, MessageCreate, TaskCreate, TaskUpdate, UserCreate
 from todo_cli.schemas import validate as v
-from todo_cli.services import chat, chat_search, task_query, tasks, users
+from todo_cli.services import users
+from todo_cli.services.chat import conversations as chat
+from todo_cli.services.chat import search as chat_search
 from todo_cli.services.runtime import Runtime
+from todo_cli.services.tasks import listing as task_query
+from todo_cli.services.tasks import writes as tasks
 
 Q = task_query.TaskQuery
 _CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -137,7 +141,7 @@ def test_service_tasks_round_trip(
             return
         event("stored")
         task = tasks.add(rt, v(TaskCreate, values))
-        got = tasks.get(rt, task.id)
+        got = task_query.get(rt, task.id)
         assert (got.title, got.description, got.tags) == (title, desc, list(dict.fromkeys(tags)))
         start = data.draw(st.integers(0, len(title) - 1))
         needle = title[start : data.draw(st.integers(start + 1, len(title)))]
@@ -148,7 +152,7 @@ def test_service_tasks_round_trip(
                 tasks.edit(rt, task.id, v(TaskUpdate, {"title": new_title}))
             return
         tasks.edit(rt, task.id, v(TaskUpdate, {"title": new_title, "description": title}))
-        got = tasks.get(rt, task.id)
+        got = task_query.get(rt, task.id)
         assert (got.title, got.description) == (new_title, title)
 
 

@@ -20,8 +20,8 @@ from pydantic import ValidationError
 from tests.helpers import Run, cli, proc
 from todo_cli.config import parse_url
 from todo_cli.models import Task
-from todo_cli.services.task_io import BATCH
-from todo_cli.services.task_rows import ImportRecord, RowBuilder
+from todo_cli.services.tasks.import_rows import ImportRecord, RowBuilder
+from todo_cli.services.tasks.importing import BATCH
 
 TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?\+00:00")
 

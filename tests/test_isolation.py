@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 import typer
 
-from tests.test_chat_helpers import add_user, js, new_conv, ok, query, say, todo
+from tests.dbutil import query
+from tests.helpers import add_user, json_of, new_conv, ok_run, say, todo
 from todo_cli.cli.app import app
 
 A, B = "ada", "bob"
@@ -105,14 +106,14 @@ def test_task_commands_with_another_users_id(
     two_users: str, path: tuple[str, ...], extra: list[str], trashed: bool
 ) -> None:
     db = two_users
-    theirs = js(todo(db, "add", "ada's task", "-t", "private", "--json", user=A))["id"]
+    theirs = json_of(todo(db, "add", "ada's task", "-t", "private", "--json", user=A))["id"]
     if path == ("reopen",) and not trashed:
-        ok(todo(db, "complete", str(theirs), user=A))
+        ok_run(todo(db, "complete", str(theirs), user=A))
     if trashed:
-        ok(todo(db, "delete", str(theirs), user=A))
-    own = js(todo(db, "add", "bob's task", "--json", user=B))["id"]
+        ok_run(todo(db, "delete", str(theirs), user=A))
+    own = json_of(todo(db, "add", "bob's task", "--json", user=B))["id"]
     if path == ("restore",):
-        ok(todo(db, "delete", str(own), user=B))
+        ok_run(todo(db, "delete", str(own), user=B))
     before, own_before = _row(db, "tasks", theirs), _row(db, "tasks", own)
 
     def args(ids: list[int]) -> list[str]:
@@ -146,11 +147,11 @@ def test_chat_commands_with_another_users_id(
 def test_listings_never_show_another_users_rows(two_users: str) -> None:
     db = two_users
     for title in ("ada live", "ada done", "ada trashed"):
-        ok(todo(db, "add", title, "-t", "shared", user=A))
-    ok(todo(db, "complete", "2", user=A))
-    ok(todo(db, "delete", "3", user=A))
+        ok_run(todo(db, "add", title, "-t", "shared", user=A))
+    ok_run(todo(db, "complete", "2", user=A))
+    ok_run(todo(db, "delete", "3", user=A))
     say(db, new_conv(db, "ada chat", user=A), "shared words", user=A)
-    ok(todo(db, "add", "bob live", "-t", "shared", user=B))
+    ok_run(todo(db, "add", "bob live", "-t", "shared", user=B))
     say(db, new_conv(db, "bob chat", user=B), "shared words too", user=B)
     tasks = [
         ["list", "--status", "all", "--json"],
@@ -158,14 +159,14 @@ def test_listings_never_show_another_users_rows(two_users: str) -> None:
         ["list", "-s", "ada", "--status", "all", "--json"],
         ["trash", "--json"],
     ]
-    titles = [[t["title"] for t in js(todo(db, *a, user=B))["items"]] for a in tasks]
+    titles = [[t["title"] for t in json_of(todo(db, *a, user=B))["items"]] for a in tasks]
     assert titles == [["bob live"], ["bob live"], [], []]
-    exported = json.loads(ok(todo(db, "export", user=B)).stdout)
+    exported = json.loads(ok_run(todo(db, "export", user=B)).stdout)
     assert [t["title"] for t in exported] == ["bob live"]
-    chats = js(todo(db, "chat", "list", "--json", user=B))
+    chats = json_of(todo(db, "chat", "list", "--json", user=B))
     assert ([c["title"] for c in chats["items"]], chats["total"]) == (["bob chat"], 1)
-    hits = js(todo(db, "chat", "search", "shared", "--json", user=B))
+    hits = json_of(todo(db, "chat", "search", "shared", "--json", user=B))
     assert ([h["content"] for h in hits["items"]], hits["total"]) == (["shared words too"], 1)
-    assert ok(todo(db, "purge", "--yes", user=B)).stdout == "purged 0 tasks\n"
+    assert ok_run(todo(db, "purge", "--yes", user=B)).stdout == "purged 0 tasks\n"
     assert query(db, "SELECT id FROM tasks WHERE deleted_at IS NOT NULL") == [(3,)]
-    assert js(todo(db, "trash", "--json", user=A))["total"] == 1
+    assert json_of(todo(db, "trash", "--json", user=A))["total"] == 1

@@ -6,16 +6,20 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from todo_cli.config import DatabaseTarget, parse_url
-from todo_cli.db import make_engine
 from todo_cli.models import SCHEMA_HEAD, ddl_metadata, include_object
-from todo_cli.services import migrations
+from todo_cli.services.database import migrations
+from todo_cli.services.runtime import Runtime
 
 TABLES = {"users", "tasks", "conversations", "messages"}
 
 
-def _target(url: str) -> DatabaseTarget:
-    return DatabaseTarget(parse_url(url), embedded=False)
+def _target(url: str) -> Runtime:
+    """The runtime of a command given `--database-url URL`."""
+    return Runtime(url)
+
+
+def make_engine(rt: Runtime, *, fast: bool = True) -> sa.Engine:
+    return rt.make_engine(rt.target, fast=fast)
 
 
 def _inspect(url: str) -> dict[str, dict[str, set[str]]]:
@@ -121,11 +125,11 @@ def test_models_and_migrations_agree(db_url: str) -> None:
 
 def test_sql_mode_prints_ddl_and_touches_nothing(empty_url: str) -> None:
     target = _target(empty_url)
-    script = migrations.sql_script(target, "head", upgrade=True)
+    script = migrations.sql_script(target.target, "head", upgrade=True)
     assert "CREATE TABLE tasks" in script
     assert "CREATE INDEX ix_tasks_user_live_created" in script
     assert migrations.current(target).after is None
-    down = migrations.sql_script(target, "base", upgrade=False)
+    down = migrations.sql_script(target.target, "base", upgrade=False)
     assert "DROP TABLE tasks" in down
 
 

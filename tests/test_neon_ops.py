@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.dbutil import migrate_db
 from tests.faultproxy import FaultProxy
 from tests.helpers import cli, proc
-from todo_cli.config import DatabaseTarget, parse_url
+from todo_cli.config import parse_url
 from todo_cli.models import SCHEMA_HEAD
-from todo_cli.services import migrations
+from todo_cli.services.database import migrations
+from todo_cli.services.runtime import Runtime
 
 pytestmark = pytest.mark.postgres
 
@@ -69,11 +71,14 @@ def test_import_and_export_through_pgbouncer(pooled_url: str, tmp_path: Path) ->
 
 
 def test_health_ok_after_a_cold_start_refusing_for_two_seconds(pg_url: str) -> None:
-    migrations.migrate(DatabaseTarget(parse_url(pg_url), embedded=False))
+    migrate_db(pg_url)
     db = parse_url(pg_url).database or ""
     with FaultProxy(5432).refuse_for(2.0) as px:
         start = time.monotonic()
-        r = proc("--database-url", px.url(db), "db", "health", "--timeout", "15", "--json")
+        r = proc(
+            "--database-url", px.url(db), "db", "health", "--timeout", "15",
+            "--warn-connect-ms", "60000", "--json",
+        )  # fmt: skip
         took = time.monotonic() - start
     assert r.exit_code == 0, r.stdout + r.stderr
     health = json.loads(r.stdout)
@@ -85,7 +90,7 @@ def test_health_ok_after_a_cold_start_refusing_for_two_seconds(pg_url: str) -> N
 
 
 def test_everyday_command_retries_through_a_cold_start(pg_url: str) -> None:
-    migrations.migrate(DatabaseTarget(parse_url(pg_url), embedded=False))
+    migrate_db(pg_url)
     db = parse_url(pg_url).database or ""
     # Refusing for longer than this process takes to start, even on a loaded machine.
     with FaultProxy(5432).refuse_for(5.0) as px:
@@ -116,7 +121,7 @@ def test_health_exit_codes(pg_url: str) -> None:
     assert r.exit_code == 1
     assert r.stdout.startswith("WARNING - connected in ")
     assert f"schema at (none), head is {SCHEMA_HEAD}: run todo db migrate" in r.stdout
-    migrations.migrate(DatabaseTarget(parse_url(pg_url), embedded=False))
+    migrate_db(pg_url)
     r = proc("--database-url", pg_url, "db", "health", "--warn-ms", "60000")  # a loaded CI box
     assert r.exit_code == 0 and r.stdout.startswith("OK - connected in "), r.stdout
     assert r.stdout.endswith(f"schema at head ({SCHEMA_HEAD})\n")
@@ -143,7 +148,7 @@ def test_health_exit_codes(pg_url: str) -> None:
 def test_connection_cut_mid_import_loses_nothing_and_duplicates_nothing(
     pg_url: str, tmp_path: Path
 ) -> None:
-    migrations.migrate(DatabaseTarget(parse_url(pg_url), embedded=False))
+    migrate_db(pg_url)
     db = parse_url(pg_url).database or ""
     path = tmp_path / "big.json"
     path.write_text(
@@ -189,7 +194,7 @@ def test_percent_encoded_password_reaches_alembic(pg_url: str) -> None:
 
 
 def test_failed_revision_leaves_last_good_one(pg_url: str) -> None:
-    target = DatabaseTarget(parse_url(pg_url), embedded=False)
+    target = Runtime(pg_url)
     migrations.migrate(target, "0002")
     # Sabotage 0003: a column it is about to add already exists.
     import psycopg2

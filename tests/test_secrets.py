@@ -22,10 +22,10 @@ import psycopg2
 import pytest
 
 from tests.conftest import _pg_admin_url
+from tests.dbutil import migrate_db
 from tests.faultproxy import FaultProxy
 from tests.helpers import Run, cli, proc
-from todo_cli.config import DatabaseTarget, parse_url
-from todo_cli.services import migrations
+from todo_cli.config import parse_url
 
 NEEDLE = uuid.uuid4().hex  # in every encoding of the password below
 PW = f"pw-MARKER-{NEEDLE}"
@@ -61,7 +61,7 @@ def with_password(url: str, password: str = PW) -> str:
 
 
 def broken(pg_url: str, sql: str) -> str:
-    migrations.migrate(DatabaseTarget(parse_url(pg_url), embedded=False))
+    migrate_db(pg_url)
     conn = psycopg2.connect(pg_url)
     conn.autocommit = True
     with conn, conn.cursor() as cur:

@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.helpers import Run, proc
-from tests.test_tasks_helpers import add, connect, insert_user, js, local_tz, rows, todo
-from todo_cli.config import DatabaseTarget, parse_url
+from tests.dbutil import connect, insert_user, migrate_db, rows
+from tests.helpers import Run, add, js, local_tz, proc, todo
+from todo_cli.config import parse_url
 from todo_cli.models import Task
-from todo_cli.services import migrations
 from todo_cli.when import HELP
 
 OPTION_ERROR = "error: Invalid value for "
@@ -135,7 +134,7 @@ def populated(
 
 
 def _prepare(url: str) -> str:
-    migrations.migrate(DatabaseTarget(parse_url(url), embedded=False))
+    migrate_db(url)
     insert_user(url, "tester", "tester@example.com")
     due = datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC)
     now = datetime.now(UTC)

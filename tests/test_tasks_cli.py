@@ -7,18 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.test_tasks_helpers import (
-    add,
-    ids,
-    js,
-    local_tz,
-    ok,
-    plain,
-    rows,
-    set_deleted_at,
-    stamp,
-    todo,
-)
+from tests.dbutil import rows, set_deleted_at
+from tests.helpers import add, ids, js, local_tz, ok, plain, stamp, todo
 
 
 @pytest.fixture(autouse=True)

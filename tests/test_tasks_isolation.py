@@ -10,19 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import proc
-from tests.test_tasks_helpers import (
-    add,
-    ids,
-    insert_user,
-    js,
-    local_tz,
-    ok,
-    rows,
-    set_deleted_at,
-    todo,
-    users,
-)
+from tests.dbutil import insert_user, rows, set_deleted_at, users
+from tests.helpers import add, ids, js, local_tz, ok, proc, todo
 
 BOB = "bob"
 

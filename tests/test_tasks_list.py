@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.test_tasks_helpers import add, ids, js, local_tz, ok, seed, todo, users
+from tests.dbutil import seed, users
+from tests.helpers import add, ids, js, local_tz, ok, todo
 
 
 @pytest.fixture(autouse=True)

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import Run, proc
-from tests.test_tasks_helpers import add, local_tz, ok, plain, rows, stamp
+from tests.dbutil import rows
+from tests.helpers import Run, add, local_tz, ok, plain, proc, stamp
 
 
 @pytest.fixture(autouse=True)

@@ -12,19 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import proc
-from tests.test_chat_helpers import (
+from tests.dbutil import counts, owned, query
+from tests.helpers import (
     LOCAL_EMAIL,
     LOCAL_ID,
     add_user,
-    counts,
     is_ts,
-    js,
+    json_of,
     new_conv,
     norm,
-    ok,
-    owned,
-    query,
+    ok_run,
+    proc,
     say,
     todo,
 )
@@ -33,7 +31,7 @@ USER_KEYS = ["id", "email", "name", "created_at"]
 
 
 def test_add_generates_a_string_id_and_lowercases_the_email(db_url: str) -> None:
-    data = js(todo(db_url, "user", "add", "Ada@Example.COM", "--name", "Ada", "--json"))
+    data = json_of(todo(db_url, "user", "add", "Ada@Example.COM", "--name", "Ada", "--json"))
     assert list(data) == USER_KEYS
     assert re.fullmatch(r"[0-9a-f]{12}", data["id"])
     assert (data["email"], data["name"]) == ("ada@example.com", "Ada")
@@ -41,16 +39,16 @@ def test_add_generates_a_string_id_and_lowercases_the_email(db_url: str) -> None
     assert query(db_url, "SELECT id, email, name FROM users") == [
         (data["id"], "ada@example.com", "Ada")
     ]
-    text = ok(todo(db_url, "user", "add", "bob@example.com"))
+    text = ok_run(todo(db_url, "user", "add", "bob@example.com"))
     uid = query(db_url, "SELECT id FROM users WHERE email = 'bob@example.com'")[0][0]
     assert text.stdout == f"added user {uid} <bob@example.com>\n"
     assert uid != data["id"]
 
 
 def test_add_with_an_id(db_url: str) -> None:
-    data = js(todo(db_url, "user", "add", "bob@x.io", "--id", "bob", "--json"))
+    data = json_of(todo(db_url, "user", "add", "bob@x.io", "--id", "bob", "--json"))
     assert (data["id"], data["email"], data["name"]) == ("bob", "bob@x.io", None)
-    assert ok(todo(db_url, "user", "add", "c@x.io", "--id", "cee")).stdout == (
+    assert ok_run(todo(db_url, "user", "add", "c@x.io", "--id", "cee")).stdout == (
         "added user cee <c@x.io>\n"
     )
 
@@ -108,14 +106,14 @@ def test_an_id_cannot_shadow_another_users_email(db_url: str) -> None:
 def test_list_oldest_first_text_and_json(db_url: str) -> None:
     add_user(db_url, "ada@example.com", "ada", "Ada Lovelace")
     add_user(db_url, "bob@x.io", "bob")
-    data = js(todo(db_url, "user", "list", "--json"))
+    data = json_of(todo(db_url, "user", "list", "--json"))
     assert [list(u) for u in data["items"]] == [USER_KEYS, USER_KEYS]
     assert [(u["id"], u["email"], u["name"]) for u in data["items"]] == [
         ("ada", "ada@example.com", "Ada Lovelace"),
         ("bob", "bob@x.io", None),
     ]
     assert (data["total"], data["page"], data["page_size"]) == (2, 1, 2)
-    assert norm(ok(todo(db_url, "user", "list")).stdout) == (
+    assert norm(ok_run(todo(db_url, "user", "list")).stdout) == (
         "ID   Email            Name          Created         \n"
         "ada  ada@example.com  Ada Lovelace  YYYY-MM-DD HH:MM\n"
         "bob  bob@x.io                       YYYY-MM-DD HH:MM\n"
@@ -124,28 +122,28 @@ def test_list_oldest_first_text_and_json(db_url: str) -> None:
 
 def test_whoami_defaults_to_the_local_user_created_on_first_use(db_url: str) -> None:
     assert counts(db_url)["users"] == 0
-    data = js(todo(db_url, "user", "whoami", "--json"))
+    data = json_of(todo(db_url, "user", "whoami", "--json"))
     assert list(data) == USER_KEYS
     assert (data["id"], data["email"], data["name"]) == (LOCAL_ID, LOCAL_EMAIL, LOCAL_ID)
-    assert ok(todo(db_url, "user", "whoami")).stdout == f"{LOCAL_ID} <{LOCAL_EMAIL}>\n"
+    assert ok_run(todo(db_url, "user", "whoami")).stdout == f"{LOCAL_ID} <{LOCAL_EMAIL}>\n"
     assert query(db_url, "SELECT id, email FROM users") == [(LOCAL_ID, LOCAL_EMAIL)]
 
 
 def test_use_is_saved_and_user_flag_and_env_override_it(db_url: str) -> None:
     add_user(db_url, "ada@example.com", "ada")
     add_user(db_url, "bob@x.io", "bob")
-    r = ok(todo(db_url, "user", "use", "ADA@example.com"))
+    r = ok_run(todo(db_url, "user", "use", "ADA@example.com"))
     assert r.stdout == "now acting as ada <ada@example.com>\n"
     assert list(Path(os.environ["TODO_HOME"]).glob("user-*.json"))
-    assert ok(todo(db_url, "user", "whoami")).stdout == "ada <ada@example.com>\n"
+    assert ok_run(todo(db_url, "user", "whoami")).stdout == "ada <ada@example.com>\n"
     conv = new_conv(db_url, "mine")
     assert query(db_url, "SELECT user_id FROM conversations WHERE id = :i", i=conv) == [("ada",)]
-    assert ok(todo(db_url, "user", "whoami", user="bob")).stdout == "bob <bob@x.io>\n"
+    assert ok_run(todo(db_url, "user", "whoami", user="bob")).stdout == "bob <bob@x.io>\n"
     r = todo(db_url, "user", "whoami", env={"TODO_USER": "bob@x.io"})
-    assert ok(r).stdout == "bob <bob@x.io>\n"
+    assert ok_run(r).stdout == "bob <bob@x.io>\n"
     r = todo(db_url, "user", "whoami", user="ada", env={"TODO_USER": "bob"})
-    assert ok(r).stdout == "ada <ada@example.com>\n"
-    assert ok(todo(db_url, "user", "whoami")).stdout == "ada <ada@example.com>\n"
+    assert ok_run(r).stdout == "ada <ada@example.com>\n"
+    assert ok_run(todo(db_url, "user", "whoami")).stdout == "ada <ada@example.com>\n"
 
 
 def test_use_and_user_flag_with_an_unknown_user_are_exit_1(db_url: str) -> None:
@@ -164,8 +162,8 @@ def test_use_and_user_flag_with_an_unknown_user_are_exit_1(db_url: str) -> None:
 
 
 def _fill(db_url: str, user: str) -> None:
-    ok(todo(db_url, "add", "a task", user=user))
-    ok(todo(db_url, "add", "another", user=user))
+    ok_run(todo(db_url, "add", "a task", user=user))
+    ok_run(todo(db_url, "add", "another", user=user))
     conv = new_conv(db_url, "c", user=user)
     say(db_url, conv, "one", user=user)
     say(db_url, conv, "two", user=user)
@@ -190,7 +188,7 @@ def test_delete_yes_removes_everything_of_that_user_only(db_url: str) -> None:
     add_user(db_url, "bob@x.io", "bob")
     _fill(db_url, "ada")
     _fill(db_url, "bob")
-    r = ok(todo(db_url, "user", "delete", "BOB@x.io", "--yes"))
+    r = ok_run(todo(db_url, "user", "delete", "BOB@x.io", "--yes"))
     assert r.stdout == "deleted user bob <bob@x.io>: 2 tasks, 2 conversations, 3 messages\n"
     assert owned(db_url, "bob") == {"tasks": 0, "conversations": 0, "messages": 0}
     assert owned(db_url, "ada") == {"tasks": 2, "conversations": 2, "messages": 3}
@@ -202,9 +200,9 @@ def test_delete_yes_removes_everything_of_that_user_only(db_url: str) -> None:
 
 def test_deleting_the_used_user_falls_back_to_the_local_user(db_url: str) -> None:
     add_user(db_url, "bob@x.io", "bob")
-    ok(todo(db_url, "user", "use", "bob"))
-    ok(todo(db_url, "user", "delete", "bob", "-y"))
-    assert ok(todo(db_url, "user", "whoami")).stdout == f"{LOCAL_ID} <{LOCAL_EMAIL}>\n"
+    ok_run(todo(db_url, "user", "use", "bob"))
+    ok_run(todo(db_url, "user", "delete", "bob", "-y"))
+    assert ok_run(todo(db_url, "user", "whoami")).stdout == f"{LOCAL_ID} <{LOCAL_EMAIL}>\n"
 
 
 def _delete_on_a_terminal(db_url: str, answer: str) -> tuple[int, str, str]:
@@ -231,7 +229,7 @@ def test_delete_asks_on_a_terminal(db_url: str) -> None:
     _fill(db_url, "bob")
     before = counts(db_url)
     question = "Delete user bob <bob@x.io> with 2 tasks, 2 conversations and 3 messages? [y/N]:"
-    assert _delete_on_a_terminal(db_url, "n\n") == (1, "", question)
+    assert _delete_on_a_terminal(db_url, "n\n") == (1, "", question + "nothing was changed\n")
     assert counts(db_url) == before
     done = "deleted user bob <bob@x.io>: 2 tasks, 2 conversations, 3 messages\n"
     assert _delete_on_a_terminal(db_url, "y\n") == (0, done, question)
@@ -269,9 +267,9 @@ def test_a_user_deleted_from_another_machine_is_resolved_again(
     db_url: str, tmp_path: Path, cmd: list[str]
 ) -> None:
     add_user(db_url, "bob@x.io", "bob")
-    ok(todo(db_url, "chat", "list", user="bob"))  # caches bob's id in this data dir
+    ok_run(todo(db_url, "chat", "list", user="bob"))  # caches bob's id in this data dir
     other_home = tmp_path / "other-machine"
-    ok(todo(db_url, "user", "delete", "bob", "--yes", env={"TODO_HOME": str(other_home)}))
+    ok_run(todo(db_url, "user", "delete", "bob", "--yes", env={"TODO_HOME": str(other_home)}))
     r = todo(db_url, *cmd, user="bob", input='[{"role": "user", "content": "hi"}]')
     assert (r.exit_code, r.stdout) == (1, "")
     assert r.stderr == "error: no user 'bob'; create it with: todo user add EMAIL\n"

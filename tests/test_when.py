@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.test_tasks_helpers import local_tz
+from tests.helpers import local_tz
 from todo_cli.errors import BadInput
 from todo_cli.when import HELP, parse_when
 

@@ -1,7 +1,7 @@
 """Our own error types. Services raise them; the CLI turns them into `error: ...` and an exit code.
 
-Exit codes follow ../shared/CLI.md: 1 means "could not be done" (not found, unreachable,
-not migrated, conflict) and 2 means "bad usage or bad input".
+Exit codes follow the command reference (docs/reference.md): 1 means "could not be done" (not
+found, unreachable, not migrated, conflict) and 2 means "bad usage or bad input".
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ class BadInput(TodoError):
     exit_code = 2
 
 
+class Misconfigured(BadInput):
+    """A setting or connection option is wrong (`sslmode=bogus`, `TODO_RETRY_SECONDS=abc`): no
+    command can run until it is fixed. `db health` reports it as UNKNOWN."""
+
+
 class NotFound(TodoError):
     """The row does not exist, or it belongs to another user: both read exactly the same."""
 
@@ -41,10 +46,18 @@ class DatabaseUnavailable(TodoError):
     authentication and configuration errors are not.
     """
 
-    def __init__(self, message: str, *, transient: bool = False, auth: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        transient: bool = False,
+        auth: bool = False,
+        maybe_applied: bool = False,
+    ) -> None:
         super().__init__(message)
         self.transient = transient
         self.auth = auth
+        self.maybe_applied = maybe_applied  # lost while a write was being committed
 
 
 class NotMigrated(TodoError):

@@ -2,9 +2,14 @@
 
 Every row belongs to a user, and every query filters by `user_id` first, so the composite
 indexes below all start with it. Validation of user input happens in `schemas.py`; a
-`table=True` model does not validate, so the database CHECK constraints back the same rules.
+`table=True` model does not validate, so the database CHECK constraints back the same rules,
+derived from the same enums (`choices.py`) and limits (`rules.py`).
+
+Row ids are never handed out twice: SQLite tables are AUTOINCREMENT (migration 0006) and
+PostgreSQL's sequences never go back.
 """
 
+import functools
 from datetime import datetime
 
 from sqlalchemy import (
@@ -21,16 +26,15 @@ from sqlalchemy import (
 from sqlmodel import Field, SQLModel
 from sqlmodel._compat import SQLModelConfig
 
-from todo_cli.types import TagList, UTCDateTime, utcnow
+from todo_cli.choices import Priority, Role, sql_in
+from todo_cli.columns import TagList, UTCDateTime
+from todo_cli.rules import DESCRIPTION_MAX, EMAIL_MAX, NAME_MAX, TITLE_MAX, USER_ID_MAX
+from todo_cli.when import utcnow
 
 # Bump this together with a new file in migrations/versions/ (a test checks they agree).
-SCHEMA_HEAD = "0005"
-
-TITLE_MAX = 200
-DESCRIPTION_MAX = 1000
-TAG_MAX = 64
-ROLES = ("user", "assistant", "system")
-PRIORITIES = {"low": 1, "medium": 2, "high": 3}
+SCHEMA_HEAD = "0006"
+# SQLite: AUTOINCREMENT, so a purged row's id is never given to another row.
+_NO_ID_REUSE = {"sqlite_autoincrement": True}
 
 # Deterministic constraint names, so that migrations can refer to them on both backends
 # (SQLite batch mode needs names to drop or alter a constraint).
@@ -53,7 +57,7 @@ HAS_REQUEST_KEY = text("request_key IS NOT NULL")
 
 
 def _user_fk() -> Column[str]:
-    return Column(String(64), ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    return Column(String(USER_ID_MAX), ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
 
 
 def _timestamp(*, nullable: bool = False, onupdate: bool = False) -> Column[datetime]:
@@ -75,13 +79,13 @@ class User(SQLModel, table=True):
     model_config = _DEFERRED
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("length(id) BETWEEN 1 AND 64", name="id_length"),
+        CheckConstraint(f"length(id) BETWEEN 1 AND {USER_ID_MAX}", name="id_length"),
         CheckConstraint("email = lower(email)", name="email_lower"),
     )
 
-    id: str = Field(sa_column=Column(String(64), primary_key=True))
-    email: str = Field(sa_column=Column(String(320), nullable=False, unique=True))
-    name: str | None = Field(default=None, sa_column=Column(String(200), nullable=True))
+    id: str = Field(sa_column=Column(String(USER_ID_MAX), primary_key=True))
+    email: str = Field(sa_column=Column(String(EMAIL_MAX), nullable=False, unique=True))
+    name: str | None = Field(default=None, sa_column=Column(String(NAME_MAX), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
 
 
@@ -94,8 +98,12 @@ class Task(SQLModel, table=True):
             f"description IS NULL OR length(description) <= {DESCRIPTION_MAX}",
             name="description_length",
         ),
-        CheckConstraint("priority IS NULL OR priority IN (1, 2, 3)", name="priority_range"),
+        CheckConstraint(
+            f"priority IS NULL OR {sql_in('priority', [p.rank for p in Priority])}",
+            name="priority_range",
+        ),
         # The partial indexes for the list queries are attached by `ddl_metadata()`.
+        _NO_ID_REUSE,
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
@@ -133,6 +141,7 @@ class Conversation(SQLModel, table=True):
         CheckConstraint("message_count >= 0", name="message_count_positive"),
         # `chat list`: by last activity, newest first.
         Index("ix_conversations_user_updated", "user_id", "updated_at", "id"),
+        _NO_ID_REUSE,
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
@@ -154,11 +163,12 @@ class Message(SQLModel, table=True):
     model_config = _DEFERRED
     __tablename__ = "messages"
     __table_args__ = (
-        CheckConstraint("role IN ('user', 'assistant', 'system')", name="role_valid"),
+        CheckConstraint(sql_in("role", [r.value for r in Role]), name="role_valid"),
         CheckConstraint("length(content) >= 1", name="content_not_empty"),
         # `chat show`: one conversation's messages, oldest first, paged.
         Index("ix_messages_conversation_created", "conversation_id", "created_at", "id"),
         Index("ix_messages_user_created", "user_id", "created_at"),
+        _NO_ID_REUSE,
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
@@ -181,48 +191,42 @@ def _partial(name: str, *columns: str, where: str, unique: bool = False) -> Inde
     return Index(name, *columns, unique=unique, sqlite_where=clause, postgresql_where=clause)
 
 
-_ddl_attached = False
-
-
+@functools.cache
 def ddl_metadata() -> MetaData:
     """The metadata with everything the migrations create, for Alembic and the drift test.
 
     The partial indexes are only DDL: queries never consult index objects.
     Declaring them needs `postgresql_where=`, and SQLAlchemy imports its whole PostgreSQL
     dialect to check that keyword (about 30 ms), which the embedded SQLite default should not
-    pay at every start-up. So they are attached here, on first use, instead of in the class.
+    pay at every start-up. So they are attached here, on first use (and once: the result is
+    cached), instead of in the class.
     """
-    global _ddl_attached
-    if not _ddl_attached:
-        _ddl_attached = True
-        table = Task.__table__  # type: ignore[attr-defined]
-        # The list query: one user's live tasks by status, newest first, paged.
-        table.append_constraint(
-            _partial(
-                "ix_tasks_user_live_created",
-                "user_id",
-                "completed",
-                "created_at",
-                "id",
-                where="deleted_at IS NULL",
-            )
+    table = Task.__table__  # type: ignore[attr-defined]
+    # The list query: one user's live tasks by status, newest first, paged.
+    table.append_constraint(
+        _partial(
+            "ix_tasks_user_live_created",
+            "user_id",
+            "completed",
+            "created_at",
+            "id",
+            where="deleted_at IS NULL",
         )
-        # --overdue and --sort due.
-        table.append_constraint(
-            _partial("ix_tasks_user_live_due", "user_id", "due", where="deleted_at IS NULL")
+    )
+    # --overdue and --sort due.
+    table.append_constraint(
+        _partial("ix_tasks_user_live_due", "user_id", "due", where="deleted_at IS NULL")
+    )
+    # The trash and purge --older-than.
+    table.append_constraint(
+        _partial("ix_tasks_user_deleted", "user_id", "deleted_at", where="deleted_at IS NOT NULL")
+    )
+    for model in (Task, Conversation, Message):
+        t = model.__table__  # type: ignore[union-attr]
+        key = _partial(
+            f"uq_{t.name}_request_key", "request_key", where=HAS_REQUEST_KEY.text, unique=True
         )
-        # The trash and purge --older-than.
-        table.append_constraint(
-            _partial(
-                "ix_tasks_user_deleted", "user_id", "deleted_at", where="deleted_at IS NOT NULL"
-            )
-        )
-        for model in (Task, Conversation, Message):
-            t = model.__table__  # type: ignore[union-attr]
-            key = _partial(
-                f"uq_{t.name}_request_key", "request_key", where=HAS_REQUEST_KEY.text, unique=True
-            )
-            t.append_constraint(key)
+        t.append_constraint(key)
     return SQLModel.metadata
 
 

@@ -4,13 +4,13 @@
 than N ms (logger `todo.slow`). Round trips are counted from what the driver actually sends:
 each statement is one, and on PostgreSQL outside autocommit psycopg2 adds a BEGIN before the
 first statement of a transaction and a COMMIT or ROLLBACK at its end. The connection handshake
-(startup, TLS, authentication) is counted per connection, not in the round trips.
+(startup, TLS, authentication) is counted per connection, not in the round trips. Work that
+bypasses SQLAlchemy (the COPY of an import) is recorded with `Profile.record`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,29 +30,30 @@ class Statement:
 @dataclass
 class Profile:
     statements: list[Statement] = field(default_factory=list)
-    connections: int = 0
+    connections: int = 0  # made
+    attempts: int = 0  # connection attempts, made or not
     transaction_trips: int = 0  # BEGIN / COMMIT / ROLLBACK sent on their own
-    connect_ms: float = 0.0
+    connect_ms: float = 0.0  # of the connections made
+
+    @property
+    def failed_connections(self) -> int:
+        return self.attempts - self.connections
 
     @property
     def round_trips(self) -> int:
         return len(self.statements) + self.transaction_trips
 
-
-def slow_threshold_ms() -> float | None:
-    raw = os.environ.get("TODO_SLOW_MS", "")
-    try:
-        return float(raw) if raw else None
-    except ValueError:
-        return None
+    def record(self, sql: str, ms: float) -> None:
+        self.statements.append(Statement(" ".join(sql.split()), ms))
 
 
-def instrument(engine: Engine, profile: Profile | None) -> None:
+def instrument(engine: Engine, profile: Profile | None, slow_ms: float | None) -> None:
     """Attach timing to `engine` if profiling or slow-statement logging is on."""
-    slow = slow_threshold_ms()
-    if profile is None and slow is None:
+    if profile is None and slow_ms is None:
         return
     is_pg = engine.dialect.name == "postgresql"
+    started: dict[int, float] = {}  # per cursor
+    begun: set[int] = set()  # connections inside a BEGIN that psycopg2 sent
 
     def in_real_txn(conn: Connection) -> bool:
         raw = conn.connection.dbapi_connection
@@ -60,34 +61,37 @@ def instrument(engine: Engine, profile: Profile | None) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn: Connection, cursor: Any, sql: str, *args: Any) -> None:
-        conn.info.setdefault("todo_t0", []).append(time.perf_counter())
-        if profile is not None and in_real_txn(conn) and not conn.info.get("todo_begun"):
-            conn.info["todo_begun"] = True
+        started[id(cursor)] = time.perf_counter()
+        if profile is not None and in_real_txn(conn) and id(conn) not in begun:
+            begun.add(id(conn))
             profile.transaction_trips += 1  # psycopg2's implicit BEGIN
 
     @event.listens_for(engine, "after_cursor_execute")
     def _after(conn: Connection, cursor: Any, sql: str, *args: Any) -> None:
-        ms = (time.perf_counter() - conn.info["todo_t0"].pop()) * 1000
-        text = " ".join(sql.split())
+        ms = (time.perf_counter() - started.pop(id(cursor), time.perf_counter())) * 1000
         if profile is not None:
-            profile.statements.append(Statement(text, ms))
-        if slow is not None and ms >= slow:
-            slow_log.warning("slow statement (%.1f ms): %s", ms, text[:500])
+            profile.record(sql, ms)
+        if slow_ms is not None and ms >= slow_ms:
+            slow_log.warning("slow statement (%.1f ms): %s", ms, " ".join(sql.split())[:500])
 
     def _end(conn: Connection) -> None:
-        if profile is not None and conn.info.pop("todo_begun", False):
+        if profile is not None and id(conn) in begun:
+            begun.discard(id(conn))
             profile.transaction_trips += 1
 
     event.listen(engine, "commit", _end)
     event.listen(engine, "rollback", _end)
 
     if profile is not None:
+        attempt: list[float] = []
 
         @event.listens_for(engine, "do_connect")
         def _connecting(*args: Any) -> None:
-            profile.connections += 1
-            profile.connect_ms -= time.perf_counter() * 1000
+            profile.attempts += 1
+            attempt[:] = [time.perf_counter()]
 
         @event.listens_for(engine, "connect")
         def _connected(*args: Any) -> None:
-            profile.connect_ms += time.perf_counter() * 1000
+            if attempt:
+                profile.connections += 1
+                profile.connect_ms += (time.perf_counter() - attempt.pop()) * 1000

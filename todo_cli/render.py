@@ -61,7 +61,11 @@ def profile(p: Profile | None) -> None:
     out = sys.stderr
     out.write(f"-- profile: {len(p.statements)} statements, {p.round_trips} round trips")
     out.write(f" (+ handshake), {p.connections} connection(s)")
-    out.write(f", connect {p.connect_ms:.1f} ms\n" if p.connections else "\n")
+    if p.connections:
+        out.write(f", connect {p.connect_ms:.1f} ms")
+    if p.failed_connections:
+        out.write(f", {plural(p.failed_connections, 'failed connection attempt')}")
+    out.write("\n")
     for i, st in enumerate(p.statements, 1):
         out.write(f"-- {i:>3}  {st.ms:8.2f} ms  {safe(st.sql[:300])}\n")
 

@@ -8,30 +8,33 @@ trimming it silently.
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, ValidationError
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig
 
+from todo_cli.choices import Priority, Role
 from todo_cli.errors import BadInput
-from todo_cli.models import DESCRIPTION_MAX, PRIORITIES, TAG_MAX, TITLE_MAX
+from todo_cli.rules import (
+    DESCRIPTION_MAX,
+    EMAIL_MAX,
+    NAME_MAX,
+    TAG_MAX,
+    TITLE_MAX,
+    USER_ID_MAX,
+    unstorable,
+)
 
-Priority = Literal["low", "medium", "high"]
-PRIORITY_NAMES = {v: k for k, v in PRIORITIES.items()}
 T = TypeVar("T")
 M = TypeVar("M", bound=SQLModel)
 
 
 def _no_nul(value: str, what: str) -> str:
-    """Refuse text that cannot be stored exactly: NUL (PostgreSQL rejects it in text) and
-    lone surrogates (not encodable as UTF-8; they come from undecodable bytes in argv)."""
-    if "\x00" in value:
-        raise ValueError(f"{what} contains a NUL character, which cannot be stored")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(f"{what} is not valid UTF-8 text") from None
+    """Refuse text that cannot be stored exactly (see `rules.unstorable`)."""
+    problem = unstorable(value)
+    if problem is not None:
+        raise ValueError(f"{what} {problem}")
     return value
 
 
@@ -97,8 +100,15 @@ class Schema(SQLModel):
 
 
 def to_json(data: dict[str, Any]) -> dict[str, Any]:
-    """Timestamps as ISO 8601 with an explicit offset (`+00:00`, never `Z`), per CLI.md."""
+    """Timestamps as ISO 8601 with an explicit offset (`+00:00`, never `Z`)."""
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in data.items()}
+
+
+class Public(Schema):
+    """A shape the CLI prints; `--json` prints `to_json()`, the reference's JSON shape."""
+
+    def to_json(self) -> dict[str, Any]:
+        return to_json(self.model_dump())
 
 
 class TaskBase(Schema):
@@ -134,8 +144,8 @@ class TaskUpdate(Schema):
     remove_tags: Tags = []
 
 
-class TaskPublic(Schema):
-    """A task as the CLI shows it and as `--json` prints it (CLI.md's task shape)."""
+class TaskPublic(Public):
+    """A task as the CLI shows it and as `--json` prints it."""
 
     id: int
     title: str
@@ -147,9 +157,6 @@ class TaskPublic(Schema):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
-
-    def to_json(self) -> dict[str, Any]:
-        return to_json(self.model_dump())
 
 
 @dataclass(frozen=True)
@@ -167,7 +174,7 @@ class Page(Generic[T]):
 def _email(value: str) -> str:
     value = value.strip()
     local, at, domain = value.partition("@")
-    bad = not at or not local or not domain or "@" in domain or len(value) > 320
+    bad = not at or not local or not domain or "@" in domain or len(value) > EMAIL_MAX
     if bad or any(c.isspace() for c in value) or _control(value):
         raise ValueError(f"{value!r} is not an email address")
     return _no_nul(value.lower(), "email")
@@ -176,16 +183,18 @@ def _email(value: str) -> str:
 def _user_id(value: str | None) -> str | None:
     if value is None:
         return None
-    if not 1 <= len(value) <= 64 or any(c.isspace() for c in value) or _control(value):
-        raise ValueError("id must be 1-64 characters without spaces or control characters")
+    if not 1 <= len(value) <= USER_ID_MAX or any(c.isspace() for c in value) or _control(value):
+        raise ValueError(
+            f"id must be 1-{USER_ID_MAX} characters without spaces or control characters"
+        )
     if "@" in value:  # `--user X` looks X up as an id or an email: they must not overlap
         raise ValueError("id must not contain '@' (that is for emails)")
     return value
 
 
 def _name(value: str | None) -> str | None:
-    if value is not None and len(value) > 200:
-        raise ValueError(f"name must be at most 200 characters (got {len(value)})")
+    if value is not None and len(value) > NAME_MAX:
+        raise ValueError(f"name must be at most {NAME_MAX} characters (got {len(value)})")
     return None if value is None else _no_nul(value, "name")
 
 
@@ -197,17 +206,11 @@ class UserCreate(Schema):
     id: Annotated[str | None, AfterValidator(_user_id)] = None
 
 
-class UserPublic(Schema):
+class UserPublic(Public):
     id: str
     email: str
     name: str | None
     created_at: datetime
-
-    def to_json(self) -> dict[str, Any]:
-        return to_json(self.model_dump())
-
-
-Role = Literal["user", "assistant", "system"]
 
 
 def _content(value: str) -> str:
@@ -225,7 +228,7 @@ def _conv_title(value: str | None) -> str | None:
 class MessageCreate(Schema):
     """One message from `todo chat say` or an import file."""
 
-    role: Role = "user"
+    role: Role = Role.user
     content: Annotated[str, AfterValidator(_content)]
 
 
@@ -237,18 +240,15 @@ class ConversationImport(ConversationCreate):
     messages: list[MessageCreate]
 
 
-class MessagePublic(Schema):
+class MessagePublic(Public):
     id: int
     conversation_id: int
     role: str
     content: str
     created_at: datetime
 
-    def to_json(self) -> dict[str, Any]:
-        return to_json(self.model_dump())
 
-
-class ConversationPublic(Schema):
+class ConversationPublic(Public):
     id: int
     title: str | None
     message_count: int
@@ -257,13 +257,13 @@ class ConversationPublic(Schema):
     preview: str | None = None  # the last message, in `chat list` only
 
     def to_json(self) -> dict[str, Any]:
-        data = to_json(self.model_dump())
+        data = super().to_json()
         if self.preview is None:
             data.pop("preview")
         return data
 
 
-class SearchHit(Schema):
+class SearchHit(Public):
     """A message that matched `chat search`, with its conversation and a marked snippet."""
 
     message: MessagePublic

@@ -1,4 +1,5 @@
-"""Parse WHEN for `--due`: ISO dates and times, and the everyday words of CLI.md.
+"""Time: the current UTC time, and WHEN for `--due` and `--since` (ISO dates and times, and
+the everyday words of the command reference).
 
 A bare date (`2026-12-01`, `today`, `+3d`) means the end of that day in local time, so a task due
 today is not overdue until the day is over. A time without an offset is local time. The result
@@ -18,6 +19,11 @@ HELP = (
     "an ISO date or time (2026-12-01, 2026-12-01T09:00), today, tomorrow, yesterday,"
     " +3d, +2w, +4h or -3d"
 )
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC (never `datetime.utcnow()`, which is naive)."""
+    return datetime.now(UTC)
 
 
 def _local(naive: datetime) -> datetime:

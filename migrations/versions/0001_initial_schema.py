@@ -15,6 +15,8 @@ revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+# What the downgrade removes that holds data (`todo db downgrade` asks first; a test checks it).
+DROPS: tuple[str, ...] = ("tasks", "conversations", "messages", "users")
 
 
 def upgrade() -> None:

@@ -17,6 +17,8 @@ revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+# What the downgrade removes that holds data (`todo db downgrade` asks first; a test checks it).
+DROPS: tuple[str, ...] = ()
 
 # Frozen copies of todo_cli.models.SEARCH_CONFIG / SEARCH_MAX_CHARS: a migration must not
 # change meaning when the application code changes later.

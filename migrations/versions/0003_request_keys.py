@@ -14,6 +14,8 @@ revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+# What the downgrade removes that holds data (`todo db downgrade` asks first; a test checks it).
+DROPS: tuple[str, ...] = ("tasks.request_key", "conversations.request_key", "messages.request_key")
 
 TABLES = ("tasks", "conversations", "messages")
 

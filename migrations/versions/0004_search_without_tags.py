@@ -22,6 +22,8 @@ revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+# What the downgrade removes that holds data (`todo db downgrade` asks first; a test checks it).
+DROPS: tuple[str, ...] = ()
 
 # Frozen copies (see 0002): the configuration, the cap, and the characters made spaces.
 CONFIG = "simple"

@@ -20,6 +20,8 @@ revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+# What the downgrade removes that holds data (`todo db downgrade` asks first; a test checks it).
+DROPS: tuple[str, ...] = ()
 
 TABLES = ("tasks", "conversations", "messages")
 HAS_KEY = sa.text("request_key IS NOT NULL")

@@ -1,51 +1,46 @@
-"""The `todo` command line: global options, error handling at the boundary, sub-commands.
+"""The `todo` command line: global options, the error boundary, and every command module.
 
-Command modules import services lazily inside each command, so `todo --help` and
-`todo --version` never load SQLAlchemy.
+Each module under `cli/` is a Typer app of its own, with its commands declared by decorators;
+they are merged here (tasks, trash, import/export at the top level; chat, user and db as
+groups), so a command is found from this file in one hop. Command modules import services
+lazily inside each command, so `todo --help` and `todo --version` never load SQLAlchemy.
 """
 
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
 from todo_cli import __version__, render
+from todo_cli.cli import chat, database, tasks, transfer, trash, users
 from todo_cli.errors import TodoError
 
 if TYPE_CHECKING:
     from todo_cli.services.runtime import Runtime
 
 
-class _Invocation:
-    """What the boundary needs to know about the command being run."""
+@dataclass
+class Invocation:
+    """What the error boundary needs to know about the command being run. Made by the
+    boundary for each run and filled in by the root callback (Typer's `ctx.obj`)."""
 
-    verbose = False
+    verbose: bool = False
     runtime: "Runtime | None" = None
 
+    def scrub(self, text: str) -> str:
+        """Mask passwords: in URLs, and the resolved database password anywhere."""
+        from todo_cli.config import mask_url
 
-def _scrub(text: str) -> str:
-    from todo_cli.config import mask_url
-
-    text = mask_url(text)
-    rt = _Invocation.runtime
-    password = rt.resolved_password() if rt is not None else None
-    # A last resort for a password echoed outside a URL, unless replacing it would mangle
-    # the message (a short password, or one that is also the user or database name).
-    if password and len(password) >= 4 and password not in rt.target.display:  # type: ignore[union-attr]
-        text = text.replace(password, "***")
-    return text
-
-
-def _check_utf8(args: list[str]) -> None:
-    """Bytes that are not UTF-8 reach Python as lone surrogates; no text field can hold them."""
-    for i, arg in enumerate(args, 1):
-        try:
-            arg.encode("utf-8")
-        except UnicodeEncodeError:
-            from todo_cli.errors import BadInput
-
-            raise BadInput(f"argument {i} is not valid UTF-8 text") from None
+        text = mask_url(text)
+        rt = self.runtime
+        password = rt.resolved_password() if rt is not None else None
+        # A last resort for a password echoed outside a URL, unless replacing it would mangle
+        # the message (a short password, or one that is also the user or database name).
+        if rt is not None and password and len(password) >= 4 and password not in rt.target.display:
+            text = text.replace(password, "***")
+        return text
 
 
 def _print_traceback() -> None:
@@ -55,7 +50,7 @@ def _print_traceback() -> None:
 
 
 class TodoGroup(TyperGroup):
-    """Turns every error into one `error: ...` line and the exit code from CLI.md."""
+    """Turns every error into one `error: ...` line and the exit code of the reference."""
 
     def main(  # type: ignore[override]
         self,
@@ -65,10 +60,15 @@ class TodoGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        _Invocation.verbose = False
-        _Invocation.runtime = None
+        from todo_cli.errors import BadInput
+        from todo_cli.rules import unstorable
+
+        run = extra.setdefault("obj", Invocation())
         try:
-            _check_utf8(sys.argv[1:] if args is None else args)
+            # Undecodable bytes can be no value at all; a NUL is left to the field's own check.
+            for i, arg in enumerate(sys.argv[1:] if args is None else args, 1):
+                if problem := unstorable(arg, nul=True):
+                    raise BadInput(f"argument {i} {problem}")
             rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.TyperException as e:  # bad usage: unknown flag, bad choice, missing arg
             ctx = getattr(e, "ctx", None)
@@ -85,17 +85,17 @@ class TodoGroup(TyperGroup):
             render.error("aborted")
             rv = 130
         except TodoError as e:
-            if _Invocation.verbose:
+            if run.verbose:
                 _print_traceback()
-            render.error(_scrub(e.message))
+            render.error(run.scrub(e.message))
             rv = e.exit_code
         except KeyboardInterrupt:
             render.error("interrupted")
             rv = 130
         except Exception as e:
-            if _Invocation.verbose:
+            if run.verbose:
                 _print_traceback()
-            render.error(_scrub(f"unexpected {type(e).__name__}: {e} (--verbose shows more)"))
+            render.error(run.scrub(f"unexpected {type(e).__name__}: {e} (--verbose shows more)"))
             rv = 1
         if not standalone_mode:
             return rv
@@ -160,52 +160,42 @@ def root(
     ] = False,
 ) -> None:
     """Global options apply to every command."""
+    from todo_cli.profiling import Profile
     from todo_cli.services.runtime import Runtime
 
-    _Invocation.verbose = verbose
+    run: Invocation = ctx.obj
+    run.verbose = verbose
+    runtime = Runtime(database_url, user, profile=Profile() if profile else None)
+    run.runtime = runtime
     _setup_logging(verbose)
-    runtime = Runtime(database_url, user)
-    _Invocation.runtime = ctx.obj = runtime
-    if profile:
-        from todo_cli.profiling import Profile
-
-        runtime.profile = Profile()
+    if runtime.profile is not None:
         ctx.call_on_close(lambda: render.profile(runtime.profile))
     ctx.call_on_close(runtime.close)
 
 
 def _setup_logging(verbose: bool) -> None:
-    """Retries (with --verbose) and slow statements (TODO_SLOW_MS) are logged to stderr.
+    """Retries (with --verbose) and slow statements (TODO_SLOW_MS, which only logs when set)
+    are logged to stderr.
 
     Reset on every invocation: in-process callers (tests, scripts) swap sys.stderr between
     runs, and a handler left from an earlier run would write to a closed stream.
     """
     import logging
-    import os
 
     logger = logging.getLogger("todo")
     logger.propagate = False
-    logger.handlers[:] = [logging.NullHandler()]
     logging.getLogger("todo.retry").disabled = not verbose
-    if not verbose and not os.environ.get("TODO_SLOW_MS"):
-        return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("todo: %(message)s"))
     logger.handlers[:] = [handler]
     logger.setLevel(logging.INFO)
 
 
-def _register() -> None:
-    from todo_cli.cli import chat, db_cmds, task_io_cmds, tasks, users
-
-    tasks.register(app)
-    task_io_cmds.register(app)
-    app.add_typer(chat.app, name="chat")
-    app.add_typer(users.app, name="user")
-    app.add_typer(db_cmds.app, name="db")
-
-
-_register()
+for module in (tasks, trash, transfer):
+    app.add_typer(module.app)
+app.add_typer(chat.app, name="chat")
+app.add_typer(users.app, name="user")
+app.add_typer(database.app, name="db")
 
 
 def main() -> None:

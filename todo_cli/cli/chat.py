@@ -1,14 +1,14 @@
 """`todo chat ...`: conversations and their messages, searchable."""
 
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from todo_cli import render
-from todo_cli.cli.common import (
+from todo_cli.choices import ChatExportFormat, Role
+from todo_cli.cli.options import (
     JsonOpt,
     PageOpt,
     PageSizeOpt,
@@ -33,17 +33,6 @@ SinceOpt = Annotated[
     str | None,
     typer.Option("--since", help="Only since WHEN: 2026-11-01, yesterday, -7d, -2w, -4h."),
 ]
-
-
-class Role(Enum):
-    user = "user"
-    assistant = "assistant"
-    system = "system"
-
-
-class Format(Enum):
-    json = "json"
-    markdown = "markdown"
 
 
 def _since(value: str | None) -> "datetime | None":
@@ -71,7 +60,7 @@ def new(
     Example: todo chat new "trip planning"
     """
     from todo_cli.schemas import ConversationCreate, validate
-    from todo_cli.services import chat
+    from todo_cli.services.chat import conversations as chat
 
     conv = chat.new(runtime(ctx), validate(ConversationCreate, {"title": title}))
     if json:
@@ -92,8 +81,8 @@ def list_(
 
     Example: todo chat list --since -7d
     """
-    from todo_cli.cli.common import print_page
-    from todo_cli.services import chat
+    from todo_cli.cli.options import print_page
+    from todo_cli.services.chat import conversations as chat
 
     result = chat.list_conversations(runtime(ctx), page, page_size, _since(since))
     if json:
@@ -117,7 +106,7 @@ def show(
 
     Example: todo chat show 3 --page 2
     """
-    from todo_cli.services import chat
+    from todo_cli.services.chat import conversations as chat
 
     conv, msgs = chat.show(runtime(ctx), conv_id, page, page_size, _since(since))
     if json:
@@ -144,12 +133,10 @@ def say(
     Example: llm "what to pack" | todo chat say 3 - --role assistant
     """
     from todo_cli.schemas import MessageCreate, validate
-    from todo_cli.services import chat
+    from todo_cli.services.chat import conversations as chat
 
     text = read_stdin() if content == "-" else content
-    msg = chat.say(
-        runtime(ctx), conv_id, validate(MessageCreate, {"role": role.value, "content": text})
-    )
+    msg = chat.say(runtime(ctx), conv_id, validate(MessageCreate, {"role": role, "content": text}))
     if json:
         render.print_json(msg.to_json())
     else:
@@ -172,8 +159,8 @@ def search(
 
     Example: todo chat search "passport visa"
     """
-    from todo_cli.cli.common import print_page
-    from todo_cli.services import chat_search
+    from todo_cli.cli.options import print_page
+    from todo_cli.services.chat import search as chat_search
 
     result = chat_search.search(runtime(ctx), query, page, page_size)
     if json:
@@ -198,7 +185,7 @@ def rename(
     Example: todo chat rename 3 "Lisbon trip"
     """
     from todo_cli.schemas import ConversationCreate, validate
-    from todo_cli.services import chat
+    from todo_cli.services.chat import conversations as chat
 
     conv = chat.rename(runtime(ctx), conv_id, validate(ConversationCreate, {"title": title}))
     render.message(f"renamed conversation {conv.id}: {render.safe(conv.title)}")
@@ -210,7 +197,7 @@ def delete(ctx: typer.Context, conv_id: IdArg, yes: YesOpt = False) -> None:
 
     Example: todo chat delete 3 --yes
     """
-    from todo_cli.services import chat
+    from todo_cli.services.chat import conversations as chat
 
     rt = runtime(ctx)
     if not yes:
@@ -231,7 +218,9 @@ def delete(ctx: typer.Context, conv_id: IdArg, yes: YesOpt = False) -> None:
 def export(
     ctx: typer.Context,
     conv_id: IdArg,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.")] = Format.json,
+    fmt: Annotated[
+        ChatExportFormat, typer.Option("--format", help="Output format.")
+    ] = ChatExportFormat.json,
 ) -> None:
     """Write a whole conversation to stdout as JSON or Markdown.
 
@@ -239,20 +228,32 @@ def export(
     """
     import json
 
-    from todo_cli.services import chat
+    from todo_cli.schemas import ConversationPublic, MessagePublic
+    from todo_cli.services.chat import conversations as chat
 
-    conv, messages = chat.export_messages(runtime(ctx), conv_id)
     out = sys.stdout
-    if fmt is Format.markdown:
-        out.write(f"# {conv.title or 'Untitled conversation'}\n")
+    written = {"head": False, "messages": 0}
+
+    def write(conv: ConversationPublic, messages: list[MessagePublic]) -> None:
+        markdown = fmt is ChatExportFormat.markdown
+        if not written["head"]:
+            written["head"] = True
+            if markdown:
+                out.write(f"# {conv.title or 'Untitled conversation'}\n")
+            else:  # the conversation object, left open for its "messages" array
+                head = json.dumps(conv.to_json(), ensure_ascii=False, indent=2)
+                out.write(head[: head.rfind("}")].rstrip() + ',\n  "messages": [')
         for m in messages:
-            out.write(f"\n## {m.role} · {m.created_at.isoformat()}\n\n{m.content}\n")
-        return
-    head = json.dumps(conv.to_json(), ensure_ascii=False, indent=2)
-    out.write(head[: head.rfind("}")].rstrip() + ',\n  "messages": [')
-    for i, m in enumerate(messages):
-        out.write(("," if i else "") + "\n    " + json.dumps(m.to_json(), ensure_ascii=False))
-    out.write("\n  ]\n}\n")
+            if markdown:
+                out.write(f"\n## {m.role} · {m.created_at.isoformat()}\n\n{m.content}\n")
+            else:
+                out.write(("," if written["messages"] else "") + "\n    ")
+                out.write(json.dumps(m.to_json(), ensure_ascii=False))
+            written["messages"] += 1
+
+    chat.export_messages(runtime(ctx), conv_id, write)
+    if fmt is ChatExportFormat.json:
+        out.write("\n  ]\n}\n")
 
 
 @app.command("import")
@@ -266,7 +267,8 @@ def import_(
 
     Example: todo chat import chat.json   ·   cat chat.json | todo chat import -
     """
-    from todo_cli.services import chat, chat_io
+    from todo_cli.services.chat import conversations as chat
+    from todo_cli.services.chat import importing as chat_io
 
     data = chat_io.parse(read_stdin() if source == "-" else chat_io.read_file(Path(source)))
     conv = chat.import_conversation(runtime(ctx), data)

@@ -1,43 +1,24 @@
-"""Task commands: add, list, show, edit, complete, reopen (the trash is in `task_trash`)."""
+"""Task commands: add, list, show, edit, complete, reopen (the trash is in `trash.py`)."""
 
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from todo_cli import render
-from todo_cli.cli.common import (
+from todo_cli.choices import Priority, Sort, Status
+from todo_cli.cli.options import (
+    IdsArg,
     JsonOpt,
     PageOpt,
     PageSizeOpt,
+    announce,
     next_page,
     print_page,
     runtime,
 )
+from todo_cli.rules import DEFAULT_PAGE_SIZE
 
-if TYPE_CHECKING:
-    from todo_cli.schemas import TaskPublic
-
-
-class Priority(Enum):
-    low = "low"
-    medium = "medium"
-    high = "high"
-
-
-class Status(Enum):
-    pending = "pending"
-    completed = "completed"
-    all = "all"
-
-
-class Sort(Enum):
-    created = "created"
-    updated = "updated"
-    due = "due"
-    priority = "priority"
-    title = "title"
-
+app = typer.Typer()
 
 DescOpt = Annotated[str | None, typer.Option("--description", "-d", help="Longer notes.")]
 DueOpt = Annotated[
@@ -48,7 +29,6 @@ DueOpt = Annotated[
 ]
 PriorityOpt = Annotated[Priority | None, typer.Option("--priority", "-p", help="Priority.")]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Add a tag (repeatable).")]
-IdsArg = Annotated[list[int], typer.Argument(help="Task ids.", show_default=False)]
 
 
 def _due(value: str | None) -> Any:
@@ -57,16 +37,7 @@ def _due(value: str | None) -> Any:
     return parse_when(value) if value is not None else None
 
 
-def announce(verb: str, tasks: "list[TaskPublic]", json: bool) -> None:
-    if json:
-        from todo_cli.schemas import Page
-
-        print_page(Page(tasks, len(tasks), 1, max(1, len(tasks))))
-        return
-    for task in tasks:
-        render.message(f"{verb} task {task.id}: {render.safe(task.title)}")
-
-
+@app.command()
 def add(
     ctx: typer.Context,
     title: Annotated[str, typer.Argument(help="What to do (1-200 characters).")],
@@ -81,18 +52,19 @@ def add(
     Example: todo add "buy milk" --due tomorrow -p high -t home
     """
     from todo_cli.schemas import TaskCreate, validate
-    from todo_cli.services import tasks
+    from todo_cli.services.tasks import writes
 
     data = {"title": title, "description": description, "due": _due(due), "tags": tag or []}
     if priority is not None:
-        data["priority"] = priority.value
-    task = tasks.add(runtime(ctx), validate(TaskCreate, data))
+        data["priority"] = priority
+    task = writes.add(runtime(ctx), validate(TaskCreate, data))
     if json:
         render.print_json(task.to_json())
     else:
         render.message(f"added task {task.id}: {render.safe(task.title)}")
 
 
+@app.command("list")
 def list_(
     ctx: typer.Context,
     status: Annotated[Status, typer.Option("--status", help="Which tasks.")] = Status.pending,
@@ -111,26 +83,26 @@ def list_(
         typer.Option("--asc/--desc", help="Direction (default: newest, soonest, highest first)."),
     ] = None,
     page: PageOpt = 1,
-    page_size: PageSizeOpt = 20,
+    page_size: PageSizeOpt = DEFAULT_PAGE_SIZE,
     json: JsonOpt = False,
 ) -> None:
     """List tasks, newest first, a page at a time.
 
     Example: todo list --status all -t work --sort due --page 2
     """
-    from todo_cli.services import task_query
+    from todo_cli.services.tasks import listing
 
-    q = task_query.TaskQuery(
-        status=status.value,
+    q = listing.TaskQuery(
+        status=status,
         tag=tag,
         search=search,
         overdue=overdue,
-        sort=sort.value,
+        sort=sort,
         descending=None if asc is None else not asc,
         page=page,
         page_size=page_size,
     )
-    result = task_query.list_tasks(runtime(ctx), q)
+    result = listing.list_tasks(runtime(ctx), q)
     if json:
         print_page(result)
         return
@@ -142,13 +114,14 @@ def list_(
         "sort": sort.value if sort != Sort.created else None,
         "asc": asc is True,
         "desc": asc is False,
-        "page-size": page_size if page_size != 20 else None,
+        "page-size": page_size if page_size != DEFAULT_PAGE_SIZE else None,
     }
     filtered = tag or search or overdue
     empty = "no tasks match" if filtered else f"no {status.value} tasks".replace("no all ", "no ")
     render.task_table(result, empty=empty, next_hint=next_page(["list"], flags, page))
 
 
+@app.command()
 def show(
     ctx: typer.Context,
     task_id: Annotated[int, typer.Argument(metavar="ID", help="Task id.")],
@@ -158,12 +131,13 @@ def show(
 
     Example: todo show 42 --json
     """
-    from todo_cli.services import tasks
+    from todo_cli.services.tasks import listing
 
-    task = tasks.get(runtime(ctx), task_id)
+    task = listing.get(runtime(ctx), task_id)
     render.print_json(task.to_json()) if json else render.task_detail(task)
 
 
+@app.command()
 def edit(
     ctx: typer.Context,
     task_id: Annotated[int, typer.Argument(metavar="ID", help="Task id.")],
@@ -184,7 +158,7 @@ def edit(
     """
     from todo_cli.errors import BadInput
     from todo_cli.schemas import TaskUpdate, validate
-    from todo_cli.services import tasks
+    from todo_cli.services.tasks import writes
 
     if due is not None and no_due:
         raise BadInput("give --due or --no-due, not both")
@@ -194,7 +168,7 @@ def edit(
             "title": title,
             "description": description,
             "due": _due(due),
-            "priority": priority.value if priority else None,
+            "priority": priority,
             "add_tags": tag,
             "remove_tags": untag,
         }.items()
@@ -202,46 +176,30 @@ def edit(
     }
     if no_due:
         given["clear_due"] = True
-    task = tasks.edit(runtime(ctx), task_id, validate(TaskUpdate, given))
+    task = writes.edit(runtime(ctx), task_id, validate(TaskUpdate, given))
     if json:
         render.print_json(task.to_json())
     else:
         render.message(f"updated task {task.id}: {render.safe(task.title)}")
 
 
+@app.command()
 def complete(ctx: typer.Context, ids: IdsArg, json: JsonOpt = False) -> None:
     """Mark tasks done (all of them, or none if any id is wrong).
 
     Example: todo complete 3 4 5
     """
-    from todo_cli.services import tasks
+    from todo_cli.services.tasks import writes
 
-    announce("completed", tasks.complete(runtime(ctx), ids), json)
+    announce("completed", writes.complete(runtime(ctx), ids), json)
 
 
+@app.command()
 def reopen(ctx: typer.Context, ids: IdsArg, json: JsonOpt = False) -> None:
     """Mark done tasks as pending again.
 
     Example: todo reopen 3
     """
-    from todo_cli.services import tasks
+    from todo_cli.services.tasks import writes
 
-    announce("reopened", tasks.reopen(runtime(ctx), ids), json)
-
-
-def register(app: typer.Typer) -> None:
-    from todo_cli.cli.task_trash import delete, purge, restore, trash
-
-    for fn, name in (
-        (add, "add"),
-        (list_, "list"),
-        (show, "show"),
-        (edit, "edit"),
-        (complete, "complete"),
-        (reopen, "reopen"),
-        (delete, "delete"),
-        (restore, "restore"),
-        (trash, "trash"),
-        (purge, "purge"),
-    ):
-        app.command(name)(fn)
+    announce("reopened", writes.reopen(runtime(ctx), ids), json)

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 import typer
 
 from todo_cli import render
-from todo_cli.cli.common import JsonOpt, YesOpt, confirm, runtime
+from todo_cli.cli.options import JsonOpt, YesOpt, confirm, runtime
 
 app = typer.Typer(
     help="Manage users: add, list, switch, delete.", no_args_is_help=True, rich_markup_mode=None

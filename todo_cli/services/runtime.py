@@ -1,28 +1,33 @@
-"""The per-command runtime: which database, which user, and one engine, all made lazily.
+"""The per-command runtime: settings, which database, which user, and the engines, made lazily.
 
 The CLI builds one `Runtime` from its global options and hands it to a service function. The
-service asks it for a transaction; the first one checks the schema revision (the embedded SQLite
-database migrates itself, PostgreSQL must be at head) and remembers a good result in the
-data-dir cache, so that everyday commands against Neon skip that round trip.
+service asks it for a transaction (through `services.work`); the first one checks the schema
+revision (the embedded SQLite database migrates itself, PostgreSQL must be at head) and
+remembers a good result in the data-dir cache, so that everyday commands against Neon skip
+that round trip. A statement that meets another schema makes it look again.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from todo_cli.config import DatabaseTarget, resolve_database
+from todo_cli.config import DatabaseTarget, Settings, resolve_database, resolve_direct_database
 from todo_cli.errors import NotMigrated
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Engine
     from sqlmodel import Session
 
     from todo_cli.profiling import Profile
 
 # SQLSTATEs that mean "the schema is not what the code expects".
 _SCHEMA_SQLSTATES = {"42P01", "42703"}  # undefined_table, undefined_column
+FIRST_CONNECT_TIMEOUT = 2  # seconds; libpq's minimum
 
 
 class Runtime:
@@ -31,35 +36,65 @@ class Runtime:
         database_url: str | None = None,
         user: str | None = None,
         *,
-        echo: bool = False,
+        cwd: Path | None = None,
+        profile: Profile | None = None,
     ) -> None:
         self._database_url = database_url
         self.user_hint = user
-        self.echo = echo
-        self.profile: Profile | None = None  # set by --profile
+        self.profile = profile  # set by --profile
+        self._cwd = cwd
+        self._settings: Settings | None = None
         self._target: DatabaseTarget | None = None
         self._engine: Engine | None = None
         self._schema_checked = False
+        self._connects = 0
+        self.deadline: float | None = None  # monotonic time the retry budget ends (retry.run)
+
+    @property
+    def settings(self) -> Settings:
+        """Read (and checked) on first use, so `todo --help` never reads `.env`."""
+        if self._settings is None:
+            self._settings = Settings.load(cwd=self._cwd)
+        return self._settings
 
     @property
     def target(self) -> DatabaseTarget:
         if self._target is None:
-            self._target = resolve_database(self._database_url)
+            self._target = resolve_database(self._database_url, self.settings)
         return self._target
 
     def admin_target(self) -> DatabaseTarget:
         """The database for migrations: Neon's direct endpoint rather than its pooler."""
-        from todo_cli.config import resolve_direct_database
-
-        return resolve_direct_database(self._database_url)
+        return resolve_direct_database(self._database_url, self.settings)
 
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            from todo_cli.db import make_engine
-
-            self._engine = make_engine(self.target, echo=self.echo, profile=self.profile)
+            self._engine = self.make_engine(self.target)
         return self._engine
+
+    def make_engine(self, target: DatabaseTarget, *, fast: bool = True) -> Engine:
+        """An engine for `target` with this command's connect timeouts and profiling."""
+        from todo_cli.db import make_engine
+
+        return make_engine(
+            target,
+            connect_timeout=self.next_connect_timeout,
+            fast=fast,
+            profile=self.profile,
+            slow_ms=self.settings.slow_ms,
+        )
+
+    def next_connect_timeout(self) -> int:
+        """Seconds the next connection attempt may take: 2, then 4, 8 ... up to
+        TODO_CONNECT_TIMEOUT, and never (much) past the retry budget. A server that accepts
+        and then says nothing costs a short first attempt, not the whole budget."""
+        self._connects += 1
+        cap = self.settings.connect_timeout
+        seconds: int = min(FIRST_CONNECT_TIMEOUT << (self._connects - 1), cap)
+        if self.deadline is not None:
+            seconds = min(seconds, math.ceil(self.deadline - time.monotonic()))
+        return max(FIRST_CONNECT_TIMEOUT, seconds)
 
     def resolved_password(self) -> str | None:
         """The database password, if the URL was resolved: for scrubbing it from messages."""
@@ -77,21 +112,21 @@ class Runtime:
             self._engine = None
 
     @contextmanager
-    def session(self, *, write: bool = False, single: bool = False) -> Iterator[Session]:
+    def session(self, *, write: bool = False, one_statement: bool = False) -> Iterator[Session]:
         """A transaction on a schema that is at head, with driver errors made into ours.
 
-        `write` takes SQLite's write lock up front; `single` marks one-statement work (see
-        `db.session_scope`).
+        Services take it through `services.work.unit_of_work`, which adds the user and retries.
         """
         from sqlalchemy import exc
 
-        from todo_cli.db import session_scope, translate_errors
+        from todo_cli.db import session_scope
+        from todo_cli.db_errors import translate_errors
 
         with translate_errors(self.target):
             self.ensure_schema()
             try:
-                with session_scope(self.engine, write=write, single=single) as session:
-                    yield session
+                with session_scope(self.engine, write=write, one_statement=one_statement) as s:
+                    yield s
             except exc.DBAPIError as e:
                 if self._schema_error(e):
                     # The cached "at head" was wrong (someone downgraded): look again.
@@ -103,31 +138,31 @@ class Runtime:
         """Raise NotMigrated unless the schema is at head; migrate the SQLite file ourselves."""
         if self._schema_checked:
             return
-        from todo_cli import state
-        from todo_cli.db import autocommit
+        from todo_cli import datadir
         from todo_cli.models import SCHEMA_HEAD
+        from todo_cli.services.database import schema
 
         target = self.target
-        if target.backend == "postgresql" and state.cache_get(target.key, "schema") == SCHEMA_HEAD:
+        if (
+            target.backend == "postgresql"
+            and datadir.cache_get(target.key, "schema") == SCHEMA_HEAD
+        ):
             self._schema_checked = True
             return
-        with self.engine.connect() as conn, autocommit(conn):  # no BEGIN/ROLLBACK trips
-            current = read_revision(conn)
+        current = schema.current_revision(self.engine)
         if current != SCHEMA_HEAD:
             if target.backend != "sqlite":
                 raise NotMigrated(current, SCHEMA_HEAD)
-            from todo_cli.services.migrations import upgrade_connection
-
-            upgrade_connection(self.engine, "head")
+            schema.upgrade(self.engine, "head")
         elif target.backend == "postgresql":
-            state.cache_set(target.key, schema=SCHEMA_HEAD)
+            datadir.cache_set(target.key, schema=SCHEMA_HEAD)
         self._schema_checked = True
 
     def _forget_schema(self) -> None:
-        from todo_cli import state
+        from todo_cli import datadir
 
         self._schema_checked = False
-        state.cache_clear(self.target.key)
+        datadir.cache_drop(self.target.key, "schema")
 
     def _schema_error(self, e: Exception) -> bool:
         orig = getattr(e, "orig", None)
@@ -137,22 +172,3 @@ class Runtime:
         return self.target.backend == "sqlite" and (
             "no such table" in msg or "no such column" in msg
         )
-
-
-def read_revision(conn: Connection) -> str | None:
-    """The alembic revision stored in the database, or None if it was never migrated.
-
-    One query: a missing table is detected from the error rather than asked about first.
-    """
-    from sqlalchemy import exc, text
-
-    try:
-        rows = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-    except exc.DBAPIError as e:
-        orig = getattr(e, "orig", None)
-        if getattr(orig, "pgcode", None) == "42P01" or "no such table" in str(orig):
-            conn.rollback()
-            return None
-        raise
-    conn.rollback()
-    return ",".join(sorted(rows)) or None

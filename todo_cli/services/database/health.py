@@ -1,10 +1,10 @@
 """`todo db health`: can we reach the database, how fast, and is the schema at head?
 
-Monitoring-plugin semantics: OK, WARNING (slow, or migrations pending), CRITICAL (unreachable,
-authentication failed, timed out) and UNKNOWN (misconfigured). The probe is one connection and
-one query (the schema revision), retried through a cold start for as long as `timeout` allows.
-It runs in a worker thread so that a server which accepts and then stalls cannot hold the check
-past its timeout.
+Monitoring-plugin semantics: OK, WARNING (a slow connect or query, or migrations pending),
+CRITICAL (unreachable, authentication failed, timed out) and UNKNOWN (misconfigured: a bad URL,
+connection option or setting). The probe is one connection and one query (the schema
+revision), retried through a cold start for as long as `timeout` allows. It runs in a worker
+thread so that a server which accepts and then stalls cannot hold the check past its timeout.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from todo_cli.config import DatabaseTarget
 from todo_cli.errors import DatabaseUnavailable, TodoError
 from todo_cli.models import SCHEMA_HEAD
+from todo_cli.services.runtime import Runtime
 
 EXIT = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 
@@ -57,24 +57,24 @@ def _check(name: str, status: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"name": name, "status": status, "detail": detail, **extra}
 
 
-def _probe(target: DatabaseTarget, timeout_s: float, out: dict[str, Any]) -> None:
+def _probe(rt: Runtime, timeout_s: float, out: dict[str, Any]) -> None:
     """Connect (retrying a waking server), read the revision, note times; runs in a thread."""
-    from todo_cli.db import autocommit, make_engine, translate_errors
+    from todo_cli.db import autocommit
+    from todo_cli.db_errors import translate_errors
+    from todo_cli.services.database.schema import read_revision
     from todo_cli.services.retry import run
-    from todo_cli.services.runtime import Runtime, read_revision
 
-    rt = Runtime()
-    rt._target = target  # the health check's own target, not the everyday resolution
-    engine = rt._engine = make_engine(target)
-    start = time.perf_counter()
     try:
+        target = rt.target
+        engine = rt.engine
+        start = time.perf_counter()
 
         def connect() -> Any:
             with translate_errors(target):
                 return engine.connect()
 
         # Stop retrying a little before the caller stops waiting, to report why it failed.
-        conn = run(rt, connect, deadline=timeout_s * 0.8)
+        conn = run(rt, connect, budget=timeout_s * 0.8)
         out["connect_ms"] = (time.perf_counter() - start) * 1000
         with conn, autocommit(conn), translate_errors(target):
             q0 = time.perf_counter()
@@ -84,7 +84,7 @@ def _probe(target: DatabaseTarget, timeout_s: float, out: dict[str, Any]) -> Non
     except BaseException as e:  # reported by the caller, whatever it is
         out["error"] = e
     finally:
-        engine.dispose()
+        rt.close()
 
 
 def _server_version(conn: Any) -> str:
@@ -96,10 +96,19 @@ def _server_version(conn: Any) -> str:
     return f"SQLite {sqlite3.sqlite_version}"
 
 
-def check(target: DatabaseTarget, *, timeout_s: float = 15.0, warn_ms: float = 1000.0) -> Health:
-    db = target.display
+def check(
+    rt: Runtime,
+    *,
+    timeout_s: float = 15.0,
+    warn_ms: float = 1000.0,
+    warn_connect_ms: float = 2000.0,
+) -> Health:
+    try:
+        db = rt.target.display
+    except TodoError as e:  # a bad URL or setting: the check itself cannot run
+        return unknown("(unresolved)", e.message)
     out: dict[str, Any] = {}
-    worker = threading.Thread(target=_probe, args=(target, timeout_s, out), daemon=True)
+    worker = threading.Thread(target=_probe, args=(rt, timeout_s, out), daemon=True)
     worker.start()
     worker.join(timeout_s)
     if worker.is_alive():  # a stalled server: leave the thread behind, the process ends soon
@@ -125,8 +134,12 @@ def check(target: DatabaseTarget, *, timeout_s: float = 15.0, warn_ms: float = 1
         current=out["current"],
     )
     slow = query_ms > warn_ms
+    slow_connect = connect_ms > warn_connect_ms
+    connected = f"connected in {connect_ms:.0f} ms"
+    if slow_connect:
+        connected += f" (slower than {warn_connect_ms:g} ms: a cold start?)"
     h.checks = [
-        _check("connect", "ok", f"connected in {connect_ms:.0f} ms", ms=h.connect_ms),
+        _check("connect", "warning" if slow_connect else "ok", connected, ms=h.connect_ms),
         _check("query", "warning" if slow else "ok", f"query {query_ms:.0f} ms", ms=h.query_ms),
     ]
     if h.current == SCHEMA_HEAD:
@@ -135,8 +148,8 @@ def check(target: DatabaseTarget, *, timeout_s: float = 15.0, warn_ms: float = 1
     else:
         schema = f"schema at {h.current or '(none)'}, head is {SCHEMA_HEAD}: run todo db migrate"
         h.checks.append(_check("schema", "warning", schema))
-    if slow or h.current != SCHEMA_HEAD:
+    if slow or slow_connect or h.current != SCHEMA_HEAD:
         h.status = "warning"
     slow_note = f" (slower than {warn_ms:g} ms)" if slow else ""
-    h.summary = f"connected in {connect_ms:.0f} ms, query {query_ms:.0f} ms{slow_note}, {schema}"
+    h.summary = f"{connected}, query {query_ms:.0f} ms{slow_note}, {schema}"
     return h

@@ -17,9 +17,8 @@ from sqlalchemy import func, insert, select, update
 from sqlmodel import Session, col
 
 from todo_cli.models import Conversation, Message, Task, User
-from todo_cli.services.retry import retrying
-from todo_cli.services.runtime import Runtime
-from todo_cli.types import utcnow
+from todo_cli.services.work import Work, unit_of_work
+from todo_cli.when import utcnow
 
 BATCH = 5000
 WORDS = (
@@ -97,42 +96,41 @@ def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-@retrying
-def seed(rt: Runtime, plan: SeedPlan, advance: Callable[[int], None]) -> SeedResult:
+@unit_of_work(write=True, check="todo user list")
+def seed(w: Work, plan: SeedPlan, advance: Callable[[int], None]) -> SeedResult:
     now = utcnow()
     rng = random.Random(20261125)
-    with rt.session(write=True) as s:
-        before = _seed_counts(s)
-        uids = [f"seed-{u:04d}" for u in range(1, plan.users + 1)]
-        users = [
-            {"id": uid, "email": f"{uid}@example.com", "name": uid, "created_at": now}
-            for uid in uids
-        ]
-        have_users = _existing(s, col(User.email), "seed-")
-        _insert(s, User, users, have_users, "email")
-        advance(len(users))
-        for uid in uids:
-            have = _existing(s, col(Task.request_key), f"seed:t:{uid}:")
-            for batch in _batches(_task_rows(rng, uid, plan.tasks, now)):
-                _insert(s, Task, batch, have, "request_key")
-                advance(len(batch))
-            convs = list(_conversation_rows(uid, plan.conversations, now))
-            have = _existing(s, col(Conversation.request_key), f"seed:c:{uid}:")
-            _insert(s, Conversation, convs, have, "request_key")
-            advance(len(convs))
-            rows = s.execute(
-                select(col(Conversation.request_key), col(Conversation.id)).where(
-                    col(Conversation.user_id) == uid,
-                    col(Conversation.request_key).startswith(f"seed:c:{uid}:"),
-                )
-            ).all()
-            ids = {str(k): int(v) for k, v in rows}
-            have = _existing(s, col(Message.request_key), f"seed:m:{uid}:")
-            for batch in _batches(_message_rows(uid, ids, plan.messages, now)):
-                _insert(s, Message, batch, have, "request_key")
-                advance(len(batch))
-            _recount(s, uid)
-        after = _seed_counts(s)
+    s = w.session
+    before = _seed_counts(s)
+    uids = [f"seed-{u:04d}" for u in range(1, plan.users + 1)]
+    users = [
+        {"id": uid, "email": f"{uid}@example.com", "name": uid, "created_at": now} for uid in uids
+    ]
+    have_users = _existing(s, col(User.email), "seed-")
+    _insert(s, User, users, have_users, "email")
+    advance(len(users))
+    for uid in uids:
+        have = _existing(s, col(Task.request_key), f"seed:t:{uid}:")
+        for batch in _batches(_task_rows(rng, uid, plan.tasks, now)):
+            _insert(s, Task, batch, have, "request_key")
+            advance(len(batch))
+        convs = list(_conversation_rows(uid, plan.conversations, now))
+        have = _existing(s, col(Conversation.request_key), f"seed:c:{uid}:")
+        _insert(s, Conversation, convs, have, "request_key")
+        advance(len(convs))
+        rows = s.execute(
+            select(col(Conversation.request_key), col(Conversation.id)).where(
+                col(Conversation.user_id) == uid,
+                col(Conversation.request_key).startswith(f"seed:c:{uid}:"),
+            )
+        ).all()
+        ids = {str(k): int(v) for k, v in rows}
+        have = _existing(s, col(Message.request_key), f"seed:m:{uid}:")
+        for batch in _batches(_message_rows(uid, ids, plan.messages, now)):
+            _insert(s, Message, batch, have, "request_key")
+            advance(len(batch))
+        _recount(s, uid)
+    after = _seed_counts(s)
     return SeedResult(*(a - b for a, b in zip(after, before, strict=True)))
 
 

@@ -5,22 +5,27 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from todo_cli import render
-from todo_cli.cli.common import (
+from todo_cli.cli.options import (
+    IdsArg,
     JsonOpt,
     PageOpt,
     PageSizeOpt,
     YesOpt,
+    announce,
     confirm,
     next_page,
     print_page,
     runtime,
 )
-from todo_cli.cli.tasks import IdsArg, announce
+from todo_cli.rules import DEFAULT_PAGE_SIZE
 
 if TYPE_CHECKING:
     from todo_cli.schemas import Page, TaskPublic
 
+app = typer.Typer()
 
+
+@app.command()
 def delete(
     ctx: typer.Context,
     ids: IdsArg,
@@ -33,49 +38,57 @@ def delete(
 
     Example: todo delete 3   ·   todo delete 3 4 --hard --yes
     """
-    from todo_cli.services import tasks
+    from todo_cli.services.tasks import writes
 
     rt = runtime(ctx)
     if hard:
         n = len(set(ids))
         confirm(f"Permanently delete {render.plural(n, 'task')}?", yes)
-        count = tasks.hard_delete(rt, ids)
+        count = writes.hard_delete(rt, ids)
         render.message(f"permanently deleted {render.plural(count, 'task')}")
         return
-    for task in tasks.soft_delete(rt, ids):
+    for task in writes.soft_delete(rt, ids):
         render.message(
             f"deleted task {task.id}: {render.safe(task.title)} (todo restore {task.id})"
         )
 
 
+@app.command()
 def restore(ctx: typer.Context, ids: IdsArg) -> None:
     """Bring tasks back from the trash.
 
     Example: todo restore 3
     """
-    from todo_cli.services import tasks
+    from todo_cli.services.tasks import writes
 
-    announce("restored", tasks.restore(runtime(ctx), ids), False)
+    announce("restored", writes.restore(runtime(ctx), ids), False)
 
 
+@app.command()
 def trash(
-    ctx: typer.Context, page: PageOpt = 1, page_size: PageSizeOpt = 20, json: JsonOpt = False
+    ctx: typer.Context,
+    page: PageOpt = 1,
+    page_size: PageSizeOpt = DEFAULT_PAGE_SIZE,
+    json: JsonOpt = False,
 ) -> None:
     """List deleted tasks, most recently deleted first.
 
     Example: todo trash
     """
-    from todo_cli.services import task_query
+    from todo_cli.choices import Status
+    from todo_cli.services.tasks import listing
 
-    q = task_query.TaskQuery(status="all", trash=True, page=page, page_size=page_size)
-    result: Page[TaskPublic] = task_query.list_tasks(runtime(ctx), q)
+    q = listing.TaskQuery(status=Status.all, trash=True, page=page, page_size=page_size)
+    result: Page[TaskPublic] = listing.list_tasks(runtime(ctx), q)
     if json:
         print_page(result)
         return
-    hint = next_page(["trash"], {"page-size": page_size if page_size != 20 else None}, page)
+    size = page_size if page_size != DEFAULT_PAGE_SIZE else None
+    hint = next_page(["trash"], {"page-size": size}, page)
     render.task_table(result, empty="the trash is empty", next_hint=hint)
 
 
+@app.command()
 def purge(
     ctx: typer.Context,
     older_than: Annotated[
@@ -87,14 +100,14 @@ def purge(
 
     Example: todo purge --older-than 30 --yes
     """
-    from todo_cli.services import tasks
+    from todo_cli.services.tasks import writes
 
     rt = runtime(ctx)
     if not yes:
-        n = tasks.count_purgeable(rt, older_than)
+        n = writes.count_purgeable(rt, older_than)
         if n == 0:
             render.message("nothing to purge")
             return
         confirm(f"Permanently delete {render.plural(n, 'task')} from the trash?", yes)
-    count = tasks.purge(rt, older_than)
+    count = writes.purge(rt, older_than)
     render.message(f"purged {render.plural(count, 'task')}")

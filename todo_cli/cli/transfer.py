@@ -2,34 +2,26 @@
 
 import os
 import sys
-from collections.abc import Iterable, Iterator
-from enum import Enum
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 
 from todo_cli import render
-from todo_cli.cli.common import JsonOpt, runtime
-from todo_cli.cli.tasks import Status
+from todo_cli.choices import Status, TaskExportFormat, TaskImportFormat
+from todo_cli.cli.options import JsonOpt, runtime
+
+app = typer.Typer()
 
 
-class InFormat(Enum):
-    json = "json"
-    taskwarrior = "taskwarrior"
-
-
-class OutFormat(Enum):
-    json = "json"
-    csv = "csv"
-
-
+@app.command("import")
 def import_(
     ctx: typer.Context,
     source: Annotated[
         str, typer.Argument(metavar="FILE|-", help="A JSON file, or - for standard input.")
     ],
     fmt: Annotated[
-        InFormat | None,
+        TaskImportFormat | None,
         typer.Option(
             "--format",
             help="The file's format (default: Taskwarrior's `task export` is recognised, "
@@ -47,12 +39,16 @@ def import_(
 
     Example: todo export > tasks.json && todo import tasks.json   ·   task export | todo import -
     """
-    from todo_cli.services import task_io
+    from contextlib import ExitStack
 
-    rt = runtime(ctx)
-    file = task_io.load(_read(source), fmt.value if fmt else None)
-    with render.progress(file.size, "importing") as advance:
-        count = task_io.insert_rows(rt, file, advance)
+    from todo_cli.services.tasks import importing
+
+    with ExitStack() as stack:
+
+        def progress(total: int) -> Callable[[int], None]:
+            return stack.enter_context(render.progress(total, "importing"))
+
+        count = importing.import_tasks(runtime(ctx), _read(source), fmt, progress)
     if json:
         render.print_json({"imported": count})
     else:
@@ -77,9 +73,12 @@ def _read(source: str) -> bytes:
         raise BadInput(f"cannot read {source}: {e.strerror or e}") from None
 
 
+@app.command()
 def export(
     ctx: typer.Context,
-    fmt: Annotated[OutFormat, typer.Option("--format", help="Output format.")] = OutFormat.json,
+    fmt: Annotated[
+        TaskExportFormat, typer.Option("--format", help="Output format.")
+    ] = TaskExportFormat.json,
     status: Annotated[Status, typer.Option("--status", help="Which tasks.")] = Status.all,
     json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
 ) -> None:
@@ -91,50 +90,62 @@ def export(
     Example: todo export --status pending > tasks.json   ·   todo export --format csv > tasks.csv
     """
     from todo_cli.errors import BadInput
-    from todo_cli.services import task_export
+    from todo_cli.services.tasks import exporting
 
-    if json and fmt != OutFormat.json:
+    if json and fmt != TaskExportFormat.json:
         raise BadInput("give --json or --format csv, not both")
-    batches = task_export.export_batches(runtime(ctx), status.value)
-    write = _json_text if fmt == OutFormat.json else _csv_text
+    writer = _JsonWriter() if fmt == TaskExportFormat.json else _CsvWriter(exporting.FIELDS)
     out = sys.stdout
     try:
-        for chunk in write(batches, task_export.FIELDS):
-            out.write(chunk)
+
+        def write(batch: list[dict[str, Any]]) -> None:
+            out.write(writer(batch))
+
+        exporting.export_tasks(runtime(ctx), status, write)
+        out.write(writer.end())
         out.flush()
     except BrokenPipeError:  # `todo export | head`: the reader has gone; stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
         raise typer.Exit(1) from None
 
 
-def _json_text(batches: Iterable[list[dict[str, Any]]], fields: tuple[str, ...]) -> Iterator[str]:
+class _JsonWriter:
     """`[`, then one task object per line, then `]`: valid JSON, written as it streams."""
-    import json
 
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    sep = "\n"
-    yield "["
-    for batch in batches:
-        yield sep + ",\n".join(map(encode, batch))
-        sep = ",\n"
-    yield "]\n" if sep == "\n" else "\n]\n"
+    def __init__(self) -> None:
+        import json
+
+        self.encode = json.JSONEncoder(ensure_ascii=False).encode
+        self.sep = "\n"
+
+    def __call__(self, batch: list[dict[str, Any]]) -> str:
+        text = ("[" if self.sep == "\n" else "") + self.sep + ",\n".join(map(self.encode, batch))
+        self.sep = ",\n"
+        return text
+
+    def end(self) -> str:
+        return "[]\n" if self.sep == "\n" else "\n]\n"
 
 
-def _csv_text(batches: Iterable[list[dict[str, Any]]], fields: tuple[str, ...]) -> Iterator[str]:
-    import csv
-    import io
+class _CsvWriter:
+    """A header row of the task fields, then a row per task; tags separated by spaces."""
 
-    yield ",".join(fields) + "\n"
-    for batch in batches:
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        self.header: str | None = ",".join(fields) + "\n"
+
+    def __call__(self, batch: list[dict[str, Any]]) -> str:
+        import csv
+        import io
+
         buf = io.StringIO()
+        buf.write(self.header or "")
+        self.header = None
         out = csv.writer(buf, lineterminator="\n")
         for task in batch:
             task["completed"] = "true" if task["completed"] else "false"
             task["tags"] = " ".join(task["tags"])
             out.writerow(["" if v is None else v for v in task.values()])
-        yield buf.getvalue()
+        return buf.getvalue()
 
-
-def register(app: typer.Typer) -> None:
-    app.command("import")(import_)
-    app.command("export")(export)
+    def end(self) -> str:
+        return self.header or ""

@@ -1,4 +1,4 @@
-"""Column types shared by the tables and the migrations."""
+"""Column types of the tables whose Python value differs from what a backend stores."""
 
 from __future__ import annotations
 
@@ -8,11 +8,6 @@ from typing import Any
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
-
-
-def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC (never `datetime.utcnow()`, which is naive)."""
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -1,60 +1,22 @@
-"""How `todo import` stores rows: checking in a helper thread (`ahead`) while the database
-stores the batch before, SQLite's multi-row INSERTs whatever the number of rows per statement,
-and the request key that makes a retried import safe."""
+"""How `todo import` stores rows: SQLite's multi-row INSERTs whatever the number of rows per
+statement, the request key that makes a retried import safe, and every record checked before
+the database is touched."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from tests.dbutil import migrate_db
 from tests.helpers import cli
-from todo_cli.config import DatabaseTarget, parse_url
-from todo_cli.services import migrations, task_io
-from todo_cli.services.ahead import ahead
-from todo_cli.services.task_io import BATCH
-
-
-def _numbers(n: int, fail_at: int | None = None, log: list[int] | None = None) -> Iterator[int]:
-    for i in range(n):
-        if i == fail_at:
-            raise ValueError(f"bad item {i}")
-        if log is not None:
-            log.append(i)
-        yield i
-
-
-def test_ahead_yields_every_item_in_order() -> None:
-    with ahead(_numbers(1000), depth=3) as items:
-        assert list(items) == list(range(1000))
-
-
-def test_ahead_raises_the_producers_error_where_it_happened() -> None:
-    got: list[int] = []
-    with pytest.raises(ValueError, match="bad item 7"), ahead(_numbers(100, fail_at=7)) as items:
-        for item in items:
-            got.append(item)
-    assert got == list(range(7))
-
-
-@pytest.mark.parametrize("how", ["break", "error"])
-def test_ahead_stops_the_producer_when_the_consumer_stops(how: str) -> None:
-    produced: list[int] = []
-    threads = threading.active_count()
-    with pytest.raises(KeyError) if how == "error" else contextlib.nullcontext():  # noqa: SIM117
-        with ahead(_numbers(10_000, log=produced), depth=2) as items:
-            assert next(items) == 0
-            if how == "error":
-                raise KeyError("the consumer failed")  # as a database error or Ctrl-C would
-    assert threading.active_count() == threads
-    assert len(produced) < 10  # it stopped a few items ahead, not at the end
+from todo_cli.config import parse_url
+from todo_cli.services.tasks import importing as task_io
+from todo_cli.services.tasks.importing import BATCH
 
 
 def _records(n: int) -> list[dict[str, Any]]:
@@ -89,7 +51,7 @@ def _raw_rows(path: Path) -> list[tuple[Any, ...]]:
 
 def _import_into_new_sqlite(path: Path, records: list[dict[str, Any]]) -> None:
     url = f"sqlite:///{path}"
-    migrations.migrate(DatabaseTarget(parse_url(url), embedded=False))
+    migrate_db(url)
     r = cli("--database-url", url, "import", "-", input=json.dumps(records))
     assert (r.exit_code, r.stderr) == (0, ""), r.stderr
 
@@ -174,16 +136,19 @@ def test_a_bad_record_in_a_later_statement_writes_nothing(
     records = _records(BATCH * 2)
     records[BATCH + 1]["priority"] = "urgent"
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    migrations.migrate(DatabaseTarget(parse_url(url), embedded=False))
+    migrate_db(url)
     r = cli("--database-url", url, "import", "-", input=json.dumps(records))
     assert r.exit_code == 2
     assert r.stderr.startswith(f"error: record {BATCH + 2}: priority")
     assert _raw_rows(tmp_path / "x.db") == []
 
 
-def test_a_small_files_bad_record_is_reported_before_the_database_is_reached() -> None:
+def test_a_bad_record_is_reported_before_the_database_is_reached() -> None:
     url = "postgresql://todo@127.0.0.1:1/nowhere"  # nothing listens on port 1
-    records = [{"title": "fine"}, {"title": ""}]
+    records = [{"title": "fine"}] * (BATCH * 3) + [{"title": ""}]
     r = cli("--database-url", url, "import", "-", input=json.dumps(records),
             env={"TODO_RETRY_SECONDS": "0"})  # fmt: skip
-    assert (r.exit_code, r.stderr) == (2, "error: record 2: title must not be empty\n")
+    assert (r.exit_code, r.stderr) == (
+        2,
+        f"error: record {BATCH * 3 + 1}: title must not be empty\n",
+    )

@@ -1,21 +1,27 @@
 """`todo db ...`: schema migrations and database administration."""
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from todo_cli import render
-
-if TYPE_CHECKING:
-    from todo_cli.services.runtime import Runtime
+from todo_cli.cli.options import JsonOpt, YesOpt, confirm, runtime
 
 app = typer.Typer(
-    help="Migrate and inspect the database schema.", no_args_is_help=True, rich_markup_mode=None
+    help="Migrate, check and seed the database.", no_args_is_help=True, rich_markup_mode=None
 )
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 SqlOpt = Annotated[
     bool, typer.Option("--sql", help="Print the SQL instead of running it (nothing is touched).")
+]
+LockTimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        metavar="SECONDS",
+        min=0,
+        help="PostgreSQL: wait at most this long for another migration's lock, then exit 1.",
+    ),
 ]
 
 
@@ -36,31 +42,32 @@ def migrate(
             "--check", help="Change nothing; exit 1 if migrations are pending, 0 at head."
         ),
     ] = False,
+    lock_timeout: LockTimeoutOpt = 60.0,
 ) -> None:
-    """Upgrade the schema to the latest revision (or --revision). Safe to run again, and
-    concurrent runs queue on a lock: the revisions are applied once.
+    """Upgrade the schema to the latest revision. Safe to run again; concurrent runs queue.
 
-    On Neon this uses DATABASE_URL_DIRECT, or the direct host derived from a -pooler URL.
+    The revisions are applied once however many runs start at the same time. On Neon this
+    uses DATABASE_URL_DIRECT, or the direct host derived from a -pooler URL.
 
     Example: DATABASE_URL=postgresql://... todo db migrate
 
     Example (a CI gate): todo db migrate --check
     """
-    from todo_cli.services import migrations
+    from todo_cli.services.database import migrations
 
-    rt: Runtime = ctx.obj
-    target = rt.admin_target()
+    rt = runtime(ctx)
     if check:
-        state = migrations.current(target)
+        state = migrations.current(rt)
         if state.after == state.head:
             render.message(f"at head ({state.head})")
             return
         render.message(f"pending: {_rev(state.after)} -> {state.head} (run: todo db migrate)")
         raise typer.Exit(1)
+    target = rt.admin_target()
     if sql:
         render.message(migrations.sql_script(target, revision, upgrade=True).rstrip())
         return
-    result = migrations.migrate(target, revision)
+    result = migrations.migrate(rt, revision, lock_timeout=lock_timeout, on_wait=render.note)
     if result.changed:
         render.message(f"migrated {target.display}: {_rev(result.before)} -> {_rev(result.after)}")
     elif result.after == result.head:
@@ -74,19 +81,31 @@ def downgrade(
     ctx: typer.Context,
     revision: Annotated[str, typer.Argument(help="Target revision; `base` removes all tables.")],
     sql: SqlOpt = False,
+    yes: YesOpt = False,
+    lock_timeout: LockTimeoutOpt = 60.0,
 ) -> None:
-    """Downgrade the schema to REVISION (use `base` to drop everything todo created).
+    """Downgrade the schema to REVISION; asks first if that drops anything holding rows.
 
-    Example: todo db downgrade base
+    `base` drops every table todo created. With no terminal to ask on, pass --yes.
+
+    Example: todo db downgrade 0004   ·   todo db downgrade base --yes
     """
-    from todo_cli.services import migrations
+    from todo_cli.services.database import migrations
 
-    rt: Runtime = ctx.obj
+    rt = runtime(ctx)
     target = rt.admin_target()
     if sql:
         render.message(migrations.sql_script(target, revision, upgrade=False).rstrip())
         return
-    result = migrations.downgrade(target, revision)
+    if not yes:
+        losses = migrations.drops(rt, revision)
+        if losses:
+            lost = ", ".join(
+                f"{loss.what} ({render.plural(loss.rows, 'value' if '.' in loss.what else 'row')})"
+                for loss in losses
+            )
+            confirm(f"Downgrading {target.display} to {revision} drops {lost}. Go ahead?", yes)
+    result = migrations.downgrade(rt, revision, lock_timeout=lock_timeout, on_wait=render.note)
     if result.changed:
         render.message(
             f"downgraded {target.display}: {_rev(result.before)} -> {_rev(result.after)}"
@@ -101,15 +120,13 @@ def current(ctx: typer.Context, json: JsonOpt = False) -> None:
 
     Example: todo db current
     """
-    from todo_cli.services import migrations
+    from todo_cli.services.database import migrations
 
-    rt: Runtime = ctx.obj
-    target = rt.admin_target()
-    result = migrations.current(target)
+    rt = runtime(ctx)
+    result = migrations.current(rt)
     if json:
-        render.print_json(
-            {"database": target.display, "current": result.after, "head": result.head}
-        )
+        display = rt.admin_target().display
+        render.print_json({"database": display, "current": result.after, "head": result.head})
         return
     if result.after == result.head:
         render.message(f"{result.head} (head)")
@@ -123,10 +140,9 @@ def history(ctx: typer.Context, json: JsonOpt = False) -> None:
 
     Example: todo db history
     """
-    from todo_cli.services import migrations
+    from todo_cli.services.database import migrations
 
-    rt: Runtime = ctx.obj
-    revisions = migrations.history(rt.admin_target())
+    revisions = migrations.history(runtime(ctx))
     if json:
         render.print_json([r.__dict__ for r in revisions])
         return
@@ -145,22 +161,27 @@ def health(
     warn_ms: Annotated[
         float, typer.Option("--warn-ms", help="WARNING when the query is slower than this.")
     ] = 1000.0,
+    warn_connect_ms: Annotated[
+        float,
+        typer.Option(
+            "--warn-connect-ms",
+            help="WARNING when connecting takes longer than this (a cold start, say).",
+        ),
+    ] = 2000.0,
     json: JsonOpt = False,
 ) -> None:
-    """Check the database for monitoring: exit 0 OK, 1 WARNING (slow, or migrations pending),
-    2 CRITICAL (unreachable, auth failed, timed out), 3 UNKNOWN (misconfigured).
+    """Check the database for monitoring; exits 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+
+    WARNING: slow to connect or to answer, or migrations pending. CRITICAL: unreachable,
+    authentication failed, timed out. UNKNOWN: misconfigured (a bad URL, option or setting).
 
     Example (crontab): */5 * * * * todo db health --timeout 20 || alert-me
     """
-    from todo_cli.errors import TodoError
-    from todo_cli.services import health as svc
+    from todo_cli.services.database import health as svc
 
-    rt: Runtime = ctx.obj
-    try:
-        target = rt.target
-        result = svc.check(target, timeout_s=timeout, warn_ms=warn_ms)
-    except TodoError as e:  # a bad URL or setting: the check itself cannot run
-        result = svc.unknown("(unresolved)", e.message)
+    result = svc.check(
+        runtime(ctx), timeout_s=timeout, warn_ms=warn_ms, warn_connect_ms=warn_connect_ms
+    )
     if json:
         render.print_json(result.to_json())
     else:
@@ -180,17 +201,17 @@ def seed(
         int, typer.Option("--messages", min=0, help="Messages per conversation.")
     ] = 6,
 ) -> None:
-    """Add demo data (users seed-0001..., with tasks and conversations). Running it again adds
-    nothing; larger numbers build benchmark data. One transaction: all or nothing.
+    """Add demo data (users seed-0001 and on); running it again adds nothing.
+
+    Larger numbers build benchmark data. One transaction: all or nothing.
 
     Example: todo db seed --users 10 --tasks 100000 --conversations 10 --messages 1000
     """
-    from todo_cli.services import seed as svc
+    from todo_cli.services.database import seed as svc
 
-    rt: Runtime = ctx.obj
     plan = svc.SeedPlan(users, tasks, conversations, messages)
     with render.progress(plan.total_rows, "seeding") as advance:
-        done = svc.seed(rt, plan, advance)
+        done = svc.seed(runtime(ctx), plan, advance)
     render.message(
         f"seeded {done.users} users, {done.tasks} tasks, {done.conversations} conversations, "
         f"{done.messages} messages (existing seed rows were kept)"

@@ -3,8 +3,10 @@
 Each database gets its own files, keyed by `DatabaseTarget.key`, so that switching between a
 local SQLite file and Neon never mixes their users. Writes are atomic (write, then rename), so a
 crash or two processes at once leave either the old or the new content, never half of it.
-The cache only holds what rarely changes (the schema revision seen, resolved user ids); code
-that reads it must treat it as a hint and drop it when the database proves it wrong.
+
+The cache holds only hints that a command checks before trusting: the schema revision seen
+(a statement that meets another schema makes the command look again). Nothing cached decides
+which rows a command shows or changes: every statement finds the current user by its key.
 """
 
 from __future__ import annotations
@@ -71,5 +73,11 @@ def cache_set(key: str, **values: Any) -> None:
         _write(path, data)
 
 
-def cache_clear(key: str) -> None:
-    _path("cache", key).unlink(missing_ok=True)
+def cache_drop(key: str, name: str) -> None:
+    """Forget one entry (the others stay)."""
+    path = _path("cache", key)
+    data = _read(path)
+    if name in data:
+        del data[name]
+        with contextlib.suppress(OSError):
+            _write(path, data)

@@ -16,10 +16,11 @@ from typing import Any
 
 from pydantic import AwareDatetime, TypeAdapter
 
+from todo_cli.choices import Priority
 from todo_cli.errors import BadInput
-from todo_cli.models import DESCRIPTION_MAX, PRIORITIES, TITLE_MAX
+from todo_cli.rules import DESCRIPTION_MAX, TITLE_MAX
 from todo_cli.schemas import Description, Tag, TaskImport, Title, validate
-from todo_cli.types import utcnow
+from todo_cli.when import utcnow
 
 Row = tuple[Any, ...]  # a row's values in COLUMNS order, without user_id
 
@@ -87,7 +88,7 @@ class RowBuilder:
             description = self.description(description)
         priority = get("priority")
         if priority is not None:
-            priority = PRIORITIES[priority]
+            priority = Priority(priority).rank
         if tags:
             for tag in tags:
                 if tag not in self.good_tags:

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
+from todo_cli.columns import UTCDateTime
 from todo_cli.errors import BadInput
 from todo_cli.models import SEARCH_CONFIG, SEARCH_MAX_CHARS, SEARCH_PUNCTUATION
+from todo_cli.rules import check_page
 from todo_cli.schemas import HIT_END, HIT_START, MessagePublic, Page, SearchHit
-from todo_cli.services.chat import check_page
-from todo_cli.services.retry import retrying
-from todo_cli.services.runtime import Runtime
-from todo_cli.services.users import current_user_id
-from todo_cli.types import UTCDateTime
+from todo_cli.services.work import Work, unit_of_work
 
 MAX_TERMS = 100  # each is a tsquery of its own on PostgreSQL; a search needs far fewer
 _PUNCT_TO_SPACE = str.maketrans(SEARCH_PUNCTUATION, " " * len(SEARCH_PUNCTUATION))
@@ -34,7 +32,7 @@ WITH hits AS (
            ts_rank(m.search_vector, q.query) AS rank, q.query,
            count(*) OVER () AS total
     FROM messages m, (SELECT {{query}}) AS q(query)
-    WHERE m.search_vector @@ q.query AND m.user_id = :uid
+    WHERE m.search_vector @@ q.query AND m.user_id = ({{me}})
     ORDER BY rank DESC, m.created_at DESC, m.id DESC
     LIMIT :limit OFFSET :offset
 )
@@ -57,7 +55,7 @@ WITH matched AS MATERIALIZED (
 hits AS (
     SELECT x.id, x.rank, m.created_at, count(*) OVER () AS total
     FROM matched x JOIN messages m ON m.id = x.id
-    WHERE m.user_id = :uid
+    WHERE m.user_id = ({{me}})
     ORDER BY x.rank, m.created_at DESC, x.id DESC
     LIMIT :limit OFFSET :offset
 )
@@ -100,22 +98,22 @@ def _fts5_match(terms: list[str]) -> str:
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-@retrying
-def search(rt: Runtime, query: str, page: int = 1, page_size: int = 20) -> Page[SearchHit]:
+@unit_of_work(one_statement=True)
+def search(w: Work, query: str, page: int = 1, page_size: int = 20) -> Page[SearchHit]:
     check_page(page, page_size)
     terms = words(query)
-    with rt.session(single=True) as s:
-        uid = current_user_id(rt, s)
-        params: dict[str, object] = {"uid": uid, "limit": page_size}
-        params["offset"] = (page - 1) * page_size
-        if s.get_bind().dialect.name == "postgresql":
-            sql, words_ = _pg_sql(terms)
-            params.update(words_)
-        else:
-            sql, params["words"] = _SQLITE, _fts5_match(terms)
-        # Typed result columns, so timestamps come back as aware UTC datetimes on both backends.
-        stmt = text(sql).columns(created_at=UTCDateTime())
-        rows = s.execute(stmt, params).all()
+    me, params = w.user.lookup_sql()
+    params_: dict[str, object] = {**params, "limit": page_size, "offset": (page - 1) * page_size}
+    if w.dialect == "postgresql":
+        sql, words_ = _pg_sql(terms)
+        params_.update(words_)
+    else:
+        sql, params_["words"] = _SQLITE, _fts5_match(terms)
+    # Typed result columns, so timestamps come back as aware UTC datetimes on both backends.
+    stmt = text(sql.replace("{me}", me)).columns(created_at=UTCDateTime())
+    rows = w.session.execute(stmt, params_).all()
+    if not rows:
+        w.check_user()
     hits = [
         SearchHit(
             message=MessagePublic(

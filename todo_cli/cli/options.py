@@ -1,4 +1,4 @@
-"""Pieces shared by the command modules: option types, the runtime, confirmation."""
+"""Pieces shared by the command modules: option types, the runtime, confirmation, paging."""
 
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
@@ -7,20 +7,36 @@ import typer
 
 from todo_cli import render
 from todo_cli.errors import ConfirmationRequired
+from todo_cli.rules import MAX_PAGE_SIZE
 
 if TYPE_CHECKING:
-    from todo_cli.schemas import Page
+    from todo_cli.schemas import Page, TaskPublic
     from todo_cli.services.runtime import Runtime
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on stdout instead of text.")]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 PageOpt = Annotated[int, typer.Option("--page", help="Page number, from 1.")]
-PageSizeOpt = Annotated[int, typer.Option("--page-size", help="Rows per page (at most 500).")]
+PageSizeOpt = Annotated[
+    int, typer.Option("--page-size", help=f"Rows per page (at most {MAX_PAGE_SIZE}).")
+]
+IdsArg = Annotated[list[int], typer.Argument(help="Task ids.", show_default=False)]
 
 
 def runtime(ctx: typer.Context) -> "Runtime":
-    rt: Runtime = ctx.find_root().obj
+    """The command's runtime, made by the root callback from the global options."""
+    rt: Runtime = ctx.find_root().obj.runtime
     return rt
+
+
+def announce(verb: str, tasks: "list[TaskPublic]", json: bool) -> None:
+    """`completed task 3: ...` per task, or the list shape with --json."""
+    if json:
+        from todo_cli.schemas import Page
+
+        print_page(Page(tasks, len(tasks), 1, max(1, len(tasks))))
+        return
+    for task in tasks:
+        render.message(f"{verb} task {task.id}: {render.safe(task.title)}")
 
 
 def confirm(question: str, yes: bool) -> None:
@@ -32,11 +48,12 @@ def confirm(question: str, yes: bool) -> None:
             f"{question.rstrip('?')}: refusing without a terminal; pass --yes"
         )
     if not typer.confirm(question, default=False, err=True):
+        render.note("nothing was changed")
         raise typer.Exit(1)
 
 
 def print_page(page: "Page[Any]") -> None:
-    """CLI.md's list shape: {"items", "total", "page", "page_size"}."""
+    """The list shape: {"items", "total", "page", "page_size"}."""
     render.print_json(
         {
             "items": [item.to_json() for item in page.items],
