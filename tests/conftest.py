@@ -177,3 +177,13 @@ def pooled_url(pg_url: str, pgbouncer_port: int) -> str:
     migrate_db(pg_url)
     url = make_url(pg_url).set(port=pgbouncer_port)
     return url.render_as_string(hide_password=False)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line for all the PostgreSQL tests skipped for want of a server (not one each)."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if skipped and not os.environ.get(PG_ENV):
+        terminalreporter.write_line(
+            f"{len(skipped)} PostgreSQL tests skipped: set {PG_ENV} to a server where they may "
+            "create databases (e.g. postgresql://postgres@127.0.0.1/postgres) to run them too"
+        )

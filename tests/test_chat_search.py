@@ -59,6 +59,18 @@ def test_json_shape_and_snippet(db_url: str) -> None:
     assert list(data["items"][0]) == [*MSG_KEYS, "conversation_title", "snippet"]
 
 
+def test_snippets_keep_the_end_of_a_message_and_mark_a_cut(db_url: str) -> None:
+    conv = new_conv(db_url, "Trip")
+    say(db_url, conv, "Do I need a passport visa?")
+    found = json_of(todo(db_url, "chat", "search", "passport", "--json"))["items"]
+    assert [h["snippet"] for h in found] == ["Do I need a **passport** visa?"]
+    long = " ".join(f"word{i}" for i in range(60))
+    say(db_url, conv, f"{long} marmalade {long}.")
+    [hit] = json_of(todo(db_url, "chat", "search", "marmalade", "--json"))["items"]
+    assert hit["snippet"].startswith("…") and hit["snippet"].endswith("…")
+    assert "**marmalade**" in hit["snippet"]
+
+
 def test_text_output(db_url: str) -> None:
     assert ok_run(todo(db_url, "chat", "search", "anything")).stdout == "no messages match\n"
     conv = new_conv(db_url)

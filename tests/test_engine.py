@@ -51,6 +51,35 @@ def test_postgres_engine_for_a_cli_process(pg_url: str) -> None:
     engine.dispose()
 
 
+def test_the_fast_dialect_overrides_what_sqlalchemy_still_has() -> None:
+    """pgdialect.py replaces private methods of SQLAlchemy's psycopg2 dialect. If a new
+    SQLAlchemy renames one or changes its signature, the override would be silently dead (or
+    broken): fail here instead, and check pyproject's pinned range."""
+    import inspect
+
+    from sqlalchemy.dialects.postgresql.psycopg2 import PGDialect_psycopg2
+
+    from todo_cli.pgdialect import FastPGDialect
+
+    overridden = [
+        name
+        for name, value in vars(FastPGDialect).items()
+        if callable(value) and not name.startswith("__")
+    ]
+    assert sorted(overridden) == [
+        "_get_default_schema_name",
+        "_get_server_version_info",
+        "_set_backslash_escapes",
+        "get_default_isolation_level",
+    ]
+    for name in overridden:
+        theirs = getattr(PGDialect_psycopg2, name, None)
+        assert theirs is not None, f"SQLAlchemy no longer has {name}"
+        assert list(inspect.signature(theirs).parameters) == list(
+            inspect.signature(getattr(FastPGDialect, name)).parameters
+        ), name
+
+
 def test_nothing_connects_at_import_or_construction() -> None:
     # A URL to a port nobody listens on: building the runtime and engine must not fail.
     rt = Runtime("postgresql://u:secret@127.0.0.1:1/db")

@@ -133,3 +133,16 @@ def test_profile_counts_every_connection_and_the_copy(pg_url: str, tmp_path: Pat
     gone = proc("--database-url", "postgresql://u@127.0.0.1:1/x", "--profile", "list")
     assert "connect -" not in gone.stderr
     assert "0 connection(s)" in gone.stderr
+
+
+def test_a_slow_connect_is_a_warning_for_the_monitor(pg_url: str) -> None:
+    migrate_db(pg_url)
+    db = parse_url(pg_url).database or ""
+    with FaultProxy(5432).silent_for(2.5) as px:
+        r = proc("--database-url", px.url(db), "db", "health", "--timeout", "15", env=DEFAULTS)
+    assert r.exit_code == 1, r.stdout
+    assert re.fullmatch(
+        r"WARNING - connected in \d+ ms \(slower than 2000 ms: a cold start\?\), query \d+ ms, "
+        r"schema at head \(\d+\)\n",
+        r.stdout,
+    ), r.stdout

@@ -98,6 +98,19 @@ def _fts5_match(terms: list[str]) -> str:
     return " ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
+def _ends(snippet: str, content: str) -> str:
+    """PostgreSQL's headline as FTS5 makes its snippet: `…` where the message goes on, and
+    the punctuation that ends it kept (ts_headline stops at the last word: "visa?" -> "visa")."""
+    plain = snippet.replace(HIT_START, "").replace(HIT_END, "")
+    at = content.find(plain)
+    if not plain or at < 0:
+        return snippet
+    before, after = content[:at], content[at + len(plain) :]
+    head = "…" if _has_word(before) else before.lstrip()
+    tail = "…" if _has_word(after) else after.rstrip()
+    return head + snippet + tail
+
+
 @unit_of_work(one_statement=True)
 def search(w: Work, query: str, page: int = 1, page_size: int = 20) -> Page[SearchHit]:
     check_page(page, page_size)
@@ -124,7 +137,7 @@ def search(w: Work, query: str, page: int = 1, page_size: int = 20) -> Page[Sear
                 created_at=r[4],
             ),
             conversation_title=r[6],
-            snippet=r[7] or "",
+            snippet=_ends(r[7] or "", r[3]) if w.dialect == "postgresql" else r[7] or "",
         )
         for r in rows
     ]
