@@ -47,14 +47,14 @@ class Shape:
         return "llm" if self.format == "llm-json" else self.format
 
 
-def json_error(name: str, error: Exception, near: int | None) -> BadInput:
+def json_error(name: str, error: Exception, after: int = 0) -> BadInput:
     """ijson's (yajl's) parse error as one line that says what is wrong with the file."""
     first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     if "invalid bytes in UTF8" in first:
         return BadInput(f"{name}: not UTF-8 text")
     if "premature EOF" in first:
         return BadInput(f"{name}: the JSON ends too early (a truncated file?)")
-    where = f" near byte {near}" if near else ""
+    where = f" after conversation {after}" if after else ""
     return BadInput(f"{name}: not valid JSON{where} ({first})")
 
 
@@ -99,5 +99,5 @@ def sniff(source: Source) -> Shape:
                 break  # the first record ended without a key we know
     except ijson.JSONError as e:
         if len(head) < HEAD_BYTES:  # the whole file was in the head: it is broken JSON
-            raise json_error(source.name, e, None) from None
+            raise json_error(source.name, e) from None
     raise BadInput(f"{source.name}: JSON of an unknown shape; {ACCEPTED}")

@@ -68,7 +68,7 @@ class ChatImport:
             import ijson
 
             if isinstance(e, ijson.JSONError):
-                raise json_error(self.source.name, e, self.source.bytes_read) from None
+                raise json_error(self.source.name, e, self._done) from None
             raise
 
     def _conversations(self) -> Iterator[ImportedConversation]:

@@ -112,7 +112,7 @@ def _check_text(name: str, head: bytes) -> bytes:
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as e:
-        if e.start < len(head) - 4:  # not a character merely cut at the end of the head
+        if e.start < len(head) - 4 or len(head) < HEAD_BYTES:  # not merely cut by the head's end
             raise BadInput(f"{name}: not UTF-8 text (byte {e.start + 1} cannot be read)") from None
     return head
 
