@@ -20,11 +20,12 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any
 
-WORDS = (
+_SENTENCE = (
     "the of and to in is that for it as with was on be by this are or from at which an but not "
     "have has you your we can will more one all about code python data table time plan route "
     "lisbon train museum budget sine value error result function list query answer question"
-).split()
+)
+WORDS = _SENTENCE.split()
 
 
 def _text(rng: random.Random, lo: int, hi: int) -> str:
@@ -94,14 +95,27 @@ def conversation(rng: random.Random, t0: float) -> tuple[dict[str, Any], int]:
             tip = add(tip, _msg(rng, "tool", out, t + 2, name="python"))
             browse = {"content_type": "tether_browsing_display", "result": _text(rng, 10, 60)}
             tip = add(tip, _msg(rng, "tool", browse, t + 3, name="browser"))
-            quote = {"content_type": "tether_quote", "url": "https://example.org/page",
-                     "domain": "example.org", "title": "A page", "text": _text(rng, 5, 40)}
+            quote = {
+                "content_type": "tether_quote",
+                "url": "https://example.org/page",
+                "domain": "example.org",
+                "title": "A page",
+                "text": _text(rng, 5, 40),
+            }
             tip = add(tip, _msg(rng, "tool", quote, t + 4, name="browser"))
             kept += 4
         if rng.random() < 0.1:
-            thoughts = {"content_type": "thoughts", "thoughts": [
-                {"summary": _text(rng, 2, 6), "content": _text(rng, 10, 60), "chunks": [],
-                 "finished": True}]}
+            thoughts = {
+                "content_type": "thoughts",
+                "thoughts": [
+                    {
+                        "summary": _text(rng, 2, 6),
+                        "content": _text(rng, 10, 60),
+                        "chunks": [],
+                        "finished": True,
+                    }
+                ],
+            }
             tip = add(tip, _msg(rng, "assistant", thoughts, t + 5))
             recap = {"content_type": "reasoning_recap", "content": "Thought for 7 seconds"}
             tip = add(tip, _msg(rng, "assistant", recap, t + 6))
@@ -160,9 +174,10 @@ def main() -> None:
     args = parser.parse_args()
     target = int(args.mb * 1_000_000)
     if args.path.suffix == ".zip":
-        with zipfile.ZipFile(args.path, "w", zipfile.ZIP_DEFLATED) as archive, archive.open(
-            "conversations.json", "w", force_zip64=True
-        ) as out:
+        with (
+            zipfile.ZipFile(args.path, "w", zipfile.ZIP_DEFLATED) as archive,
+            archive.open("conversations.json", "w", force_zip64=True) as out,
+        ):
             count, messages = write(out, target, args.seed)
     else:
         with args.path.open("wb") as out:

@@ -19,18 +19,44 @@ B = "3d4e5f60-000{}-4b7c-8d9e-0f1a2b3c4d0{}".format
 SOURDOUGH = [
     (M(1, 1), "user", None, iso("2024-03-02T08:15:00.5Z"), "How often do I feed a starter?"),
     # The blocks, not `text` (which runs the thinking and the reply together).
-    (M(2, 2), "assistant", None, iso("2024-03-02T08:15:02Z"),
-     "<thinking>\nThe user keeps it at room temperature.\n</thinking>\n\n"
-     "Once a day at room temperature."),
-    (M(3, 3), "user", None, iso("2024-03-02T08:18:00Z"),
-     "Here are my notes.\n\n[attachment: notes.txt]\nFeed 1:1:1 at 9am\n\n"
-     "[attachment: starter.jpg]"),
-    (M(4, 4), "assistant", None, iso("2024-03-02T08:20:00Z"),
-     'Let me check a ratio.\n\n[tool call: web_search] {"query": "sourdough starter feeding ratio"}'),
-    (M(4, 4) + "#2", "tool", "web_search", iso("2024-03-02T08:20:00Z"),
-     "1:1:1 by weight is the common ratio."),
-    (M(4, 4) + "#3", "assistant", None, iso("2024-03-02T08:20:00Z"),
-     "Your 1:1:1 ratio is the usual one."),
+    (
+        M(2, 2),
+        "assistant",
+        None,
+        iso("2024-03-02T08:15:02Z"),
+        "<thinking>\nThe user keeps it at room temperature.\n</thinking>\n\n"
+        "Once a day at room temperature.",
+    ),
+    (
+        M(3, 3),
+        "user",
+        None,
+        iso("2024-03-02T08:18:00Z"),
+        "Here are my notes.\n\n[attachment: notes.txt]\nFeed 1:1:1 at 9am\n\n"
+        "[attachment: starter.jpg]",
+    ),
+    (
+        M(4, 4),
+        "assistant",
+        None,
+        iso("2024-03-02T08:20:00Z"),
+        "Let me check a ratio.\n\n"
+        '[tool call: web_search] {"query": "sourdough starter feeding ratio"}',
+    ),
+    (
+        M(4, 4) + "#2",
+        "tool",
+        "web_search",
+        iso("2024-03-02T08:20:00Z"),
+        "1:1:1 by weight is the common ratio.",
+    ),
+    (
+        M(4, 4) + "#3",
+        "assistant",
+        None,
+        iso("2024-03-02T08:20:00Z"),
+        "Your 1:1:1 ratio is the usual one.",
+    ),
 ]
 COLOURS = [
     (B(1, 1), "user", None, iso("2025-06-01T10:00:00Z"), "Name a colour."),
@@ -60,19 +86,37 @@ def test_the_fixture_has_both_forms_and_every_block_type() -> None:
 def test_reads_every_conversation_exactly() -> None:
     convs = read_all(EXPORT)
     assert [head(c) for c in convs] == [
-        ("claude", "1b2c3d4e-0001-4f5a-8b6c-7d8e9f0a1b01", "Sourdough starter",
-         iso("2024-03-02T08:15:00.123456Z"), iso("2024-03-02T08:20:31Z")),
-        ("claude", "1b2c3d4e-0002-4f5a-8b6c-7d8e9f0a1b02", "Colours",
-         iso("2025-06-01T10:00:00Z"), iso("2025-06-01T10:02:05Z")),
-        ("claude", "1b2c3d4e-0003-4f5a-8b6c-7d8e9f0a1b03", None,
-         iso("2023-11-20T19:00:00Z"), iso("2023-11-20T19:00:09Z")),
+        (
+            "claude",
+            "1b2c3d4e-0001-4f5a-8b6c-7d8e9f0a1b01",
+            "Sourdough starter",
+            iso("2024-03-02T08:15:00.123456Z"),
+            iso("2024-03-02T08:20:31Z"),
+        ),
+        (
+            "claude",
+            "1b2c3d4e-0002-4f5a-8b6c-7d8e9f0a1b02",
+            "Colours",
+            iso("2025-06-01T10:00:00Z"),
+            iso("2025-06-01T10:02:05Z"),
+        ),
+        (
+            "claude",
+            "1b2c3d4e-0003-4f5a-8b6c-7d8e9f0a1b03",
+            None,
+            iso("2023-11-20T19:00:00Z"),
+            iso("2023-11-20T19:00:09Z"),
+        ),
     ]
     assert [rows(c) for c in convs] == [SOURDOUGH, COLOURS, HI]
 
 
 def test_zip_and_a_second_read_are_identical(tmp_path: Path) -> None:
-    archive = zipped(tmp_path, {"users.json": b"[]", "projects.json": b"[]",
-                                "conversations.json": EXPORT.read_bytes()}, "claude.zip")
+    archive = zipped(
+        tmp_path,
+        {"users.json": b"[]", "projects.json": b"[]", "conversations.json": EXPORT.read_bytes()},
+        "claude.zip",
+    )
     first = read_all(EXPORT)
     assert read_all(archive) == first == read_all(EXPORT, "claude")
     assert detect_format(archive) == "claude"
@@ -83,23 +127,33 @@ def test_current_leaf_when_given_beats_the_latest(tmp_path: Path) -> None:
     convs[0]["current_leaf_message_uuid"] = B(2, 2)
     path = tmp_path / "conversations.json"
     path.write_text(json.dumps(convs), encoding="utf-8")
-    assert rows(read_all(path)[0]) == [COLOURS[0], (B(2, 2), "assistant", None,
-                                                    iso("2025-06-01T10:00:05Z"), "Blue.")]
+    assert rows(read_all(path)[0]) == [
+        COLOURS[0],
+        (B(2, 2), "assistant", None, iso("2025-06-01T10:00:05Z"), "Blue."),
+    ]
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda c: c[0]["chat_messages"][2].update(sender="robot"),
-         "conversation 1 (\"Sourdough starter\"), message 3: sender 'robot' is not human or "
-         "assistant"),
+        (
+            lambda c: c[0]["chat_messages"][2].update(sender="robot"),
+            "conversation 1 (\"Sourdough starter\"), message 3: sender 'robot' is not human or "
+            "assistant",
+        ),
         (lambda c: c[1].pop("uuid"), 'conversation 2 ("Colours"): has no "uuid"'),
-        (lambda c: c[1]["chat_messages"][0].update(parent_message_uuid=B(5, 5)),
-         'conversation 2 ("Colours"): parent_message_uuid links make a loop'),
-        (lambda c: c[2]["chat_messages"][1].update(created_at="soon"),
-         "conversation 3, message 2: created_at 'soon' is not an ISO 8601 time"),
-        (lambda c: c[0].update(chat_messages={}),
-         'conversation 1 ("Sourdough starter"): "chat_messages" must be a list'),
+        (
+            lambda c: c[1]["chat_messages"][0].update(parent_message_uuid=B(5, 5)),
+            'conversation 2 ("Colours"): parent_message_uuid links make a loop',
+        ),
+        (
+            lambda c: c[2]["chat_messages"][1].update(created_at="soon"),
+            "conversation 3, message 2: created_at 'soon' is not an ISO 8601 time",
+        ),
+        (
+            lambda c: c[0].update(chat_messages={}),
+            'conversation 1 ("Sourdough starter"): "chat_messages" must be a list',
+        ),
     ],
 )
 def test_one_bad_record_rejects_the_file_naming_where(

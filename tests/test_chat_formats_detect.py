@@ -33,8 +33,10 @@ def test_each_fixture_is_detected(name: str, fmt: str) -> None:
 
 def test_ours_and_llm_json_are_detected(tmp_path: Path) -> None:
     ours = tmp_path / "ours.json"
-    ours.write_text(json.dumps([{"id": 1, "title": None, "message_count": 0, "source": None,
-                                 "messages": []}]), encoding="utf-8")
+    ours.write_text(
+        json.dumps([{"id": 1, "title": None, "message_count": 0, "source": None, "messages": []}]),
+        encoding="utf-8",
+    )
     assert detect_format(ours) == "todo"
     logs = tmp_path / "logs.json"
     logs.write_text(json.dumps([{"id": "01h", "model": "echo", "prompt": "hi"}]), encoding="utf-8")
@@ -50,7 +52,10 @@ def test_a_utf8_bom_is_fine(tmp_path: Path) -> None:
 def test_a_wrong_format_is_named(tmp_path: Path) -> None:
     with pytest.raises(BadInput) as err:
         read_all(FIXTURES / "claude_conversations.json", "chatgpt")
-    assert str(err.value) == f"{FIXTURES / 'claude_conversations.json'}: this is a Claude export, not chatgpt"
+    assert (
+        str(err.value)
+        == f"{FIXTURES / 'claude_conversations.json'}: this is a Claude export, not chatgpt"
+    )
     with pytest.raises(BadInput, match="unknown format 'word'; choose one of auto, chatgpt"):
         read_all(FIXTURES / "openai.jsonl", "word")
 
@@ -68,8 +73,9 @@ def test_unreadable_inputs_say_what_they_are_in_one_line(tmp_path: Path) -> None
     cases: dict[str, bytes] = {
         "empty.json": b"",
         "truncated.json": export[: len(export) // 2],
-        "latin1.json": json.dumps([{"role": "user", "content": "caf\u00e9"}]).encode().replace(
-            b"caf\\u00e9", b"caf\xe9"),
+        "latin1.json": json.dumps([{"role": "user", "content": "caf\u00e9"}])
+        .encode()
+        .replace(b"caf\\u00e9", b"caf\xe9"),
         "utf16.json": '[{"role": "user", "content": "hi"}]'.encode("utf-16"),
         "notes.txt": b"just some notes\n",
         "image.png": b"\x89PNG\r\n\x1a\n" + bytes(range(50)),
@@ -84,8 +90,8 @@ def test_unreadable_inputs_say_what_they_are_in_one_line(tmp_path: Path) -> None
         got[name] = _raises(path).removeprefix(f"{path}: ")
     assert got == {
         "empty.json": f"the file is empty; {ACCEPTED} (conversations.json or the export's .zip),"
-                      " an llm logs.db or `llm logs --json` output, OpenAI messages (JSON or "
-                      "JSONL), or `todo chat export --format json`",
+        " an llm logs.db or `llm logs --json` output, OpenAI messages (JSON or "
+        "JSONL), or `todo chat export --format json`",
         "truncated.json": "the JSON ends too early (a truncated file?)",
         "latin1.json": "not UTF-8 text (byte 34 cannot be read)",
         "utf16.json": "the file is UTF-16 or UTF-32 text; save it as UTF-8",
@@ -119,10 +125,15 @@ def test_a_big_file_cut_short_and_bad_bytes_late_in_it(tmp_path: Path) -> None:
 
 def test_zips_and_databases_that_are_not_exports(tmp_path: Path) -> None:
     no_conv = zipped(tmp_path, {"user.json": b"{}"}, "other.zip")
-    assert _raises(no_conv) == (f"{no_conv}: a zip archive without conversations.json; expected "
-                                "a ChatGPT or Claude data export")
-    good = zipped(tmp_path, {"conversations.json": (FIXTURES / "claude_conversations.json")
-                             .read_bytes()}, "good.zip")
+    assert _raises(no_conv) == (
+        f"{no_conv}: a zip archive without conversations.json; expected "
+        "a ChatGPT or Claude data export"
+    )
+    good = zipped(
+        tmp_path,
+        {"conversations.json": (FIXTURES / "claude_conversations.json").read_bytes()},
+        "good.zip",
+    )
     damaged = tmp_path / "damaged.zip"
     damaged.write_bytes(good.read_bytes()[:200])
     assert _raises(damaged) == f"{damaged}: not a readable zip archive (truncated or damaged?)"
@@ -139,7 +150,8 @@ def test_a_synthetic_export_parses_fast(tmp_path: Path) -> None:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "chat_export_gen", Path(__file__).parents[1] / "bench" / "chat_export_gen.py")
+        "chat_export_gen", Path(__file__).parents[1] / "bench" / "chat_export_gen.py"
+    )
     assert spec and spec.loader
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)

@@ -37,13 +37,22 @@ def test_an_object_with_a_title_developer_role_and_parts() -> None:
 def test_jsonl_one_conversation_a_line() -> None:
     convs = read_all(FIXTURES / "openai.jsonl")
     assert [[(m.role, m.content) for m in c.messages] for c in convs] == [
-        [("system", "Marv is a sarcastic chatbot."), ("user", "What's the capital of France?"),
-         ("assistant", "Paris, as if everyone doesn't know that already.")],
-        [("system", "Marv is a sarcastic chatbot."), ("user", "Who wrote 'Romeo and Juliet'?"),
-         ("assistant", "Oh, just some guy named William Shakespeare.")],
+        [
+            ("system", "Marv is a sarcastic chatbot."),
+            ("user", "What's the capital of France?"),
+            ("assistant", "Paris, as if everyone doesn't know that already."),
+        ],
+        [
+            ("system", "Marv is a sarcastic chatbot."),
+            ("user", "Who wrote 'Romeo and Juliet'?"),
+            ("assistant", "Oh, just some guy named William Shakespeare."),
+        ],
         [("user", "What's the capital of France?"), ("assistant", "Paris.")],
-        [("system", "Marv is a sarcastic chatbot."), ("user", "What's the capital of France?"),
-         ("assistant", "Paris. Again.")],
+        [
+            ("system", "Marv is a sarcastic chatbot."),
+            ("user", "What's the capital of France?"),
+            ("assistant", "Paris. Again."),
+        ],
     ]
     ids = [c.source_id for c in convs]
     # Lines 1 and 4 open the same way: one id, told apart by their order in the file.
@@ -69,15 +78,23 @@ def test_a_longer_copy_of_a_conversation_keeps_its_id(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("doc", "message"),
     [
-        ([{"role": "wizard", "content": "hi"}],
-         "conversation 1, message 1: role 'wizard' is not one of user, assistant, system, "
-         "developer, tool"),
-        ({"title": "T", "messages": [{"role": "user", "content": "a"}, {"role": "user"}]},
-         'conversation 1 ("T"), message 2: has no "content"'),
-        ({"messages": [{"role": "user", "content": 5}]},
-         "conversation 1, message 1: content must be a string, a list of parts, or null"),
-        ({"messages": [{"role": "assistant", "content": None}]},
-         "conversation 1: has no messages with content"),
+        (
+            [{"role": "wizard", "content": "hi"}],
+            "conversation 1, message 1: role 'wizard' is not one of user, assistant, system, "
+            "developer, tool",
+        ),
+        (
+            {"title": "T", "messages": [{"role": "user", "content": "a"}, {"role": "user"}]},
+            'conversation 1 ("T"), message 2: has no "content"',
+        ),
+        (
+            {"messages": [{"role": "user", "content": 5}]},
+            "conversation 1, message 1: content must be a string, a list of parts, or null",
+        ),
+        (
+            {"messages": [{"role": "assistant", "content": None}]},
+            "conversation 1: has no messages with content",
+        ),
     ],
 )
 def test_bad_openai_records(tmp_path: Path, doc: Any, message: str) -> None:
@@ -104,10 +121,22 @@ OURS = {
     "created_at": "2026-11-25T10:00:00+00:00",
     "updated_at": "2026-11-25T10:05:00+00:00",
     "messages": [
-        {"id": 31, "conversation_id": 7, "role": "user", "content": "Pack?", "model": None,
-         "created_at": "2026-11-25T10:00:00+00:00"},
-        {"id": 32, "conversation_id": 7, "role": "assistant", "content": "Layers.",
-         "model": "gpt-4o", "created_at": "2026-11-25T10:05:00+00:00"},
+        {
+            "id": 31,
+            "conversation_id": 7,
+            "role": "user",
+            "content": "Pack?",
+            "model": None,
+            "created_at": "2026-11-25T10:00:00+00:00",
+        },
+        {
+            "id": 32,
+            "conversation_id": 7,
+            "role": "assistant",
+            "content": "Layers.",
+            "model": "gpt-4o",
+            "created_at": "2026-11-25T10:05:00+00:00",
+        },
     ],
 }
 
@@ -116,8 +145,13 @@ def test_our_export_of_one_conversation(tmp_path: Path) -> None:
     path = tmp_path / "trip.json"
     path.write_text(json.dumps(OURS, indent=2), encoding="utf-8")
     (conv,) = read_all(path)
-    assert head(conv) == ("todo", "7@2026-11-25T10:00:00+00:00", "Trip",
-                          iso("2026-11-25T10:00:00Z"), iso("2026-11-25T10:05:00Z"))
+    assert head(conv) == (
+        "todo",
+        "7@2026-11-25T10:00:00+00:00",
+        "Trip",
+        iso("2026-11-25T10:00:00Z"),
+        iso("2026-11-25T10:05:00Z"),
+    )
     assert rows(conv) == [
         ("31", "user", None, iso("2026-11-25T10:00:00Z"), "Pack?"),
         ("32", "assistant", "gpt-4o", iso("2026-11-25T10:05:00Z"), "Layers."),
@@ -131,20 +165,28 @@ def test_our_export_all_keeps_a_source_and_message_source_ids(tmp_path: Path) ->
     path.write_text(json.dumps([OURS, imported]), encoding="utf-8")
     convs = read_all(path, "todo")
     assert [(c.format, c.source_id) for c in convs] == [
-        ("todo", "7@2026-11-25T10:00:00+00:00"), ("chatgpt", "6650a1b2")]
+        ("todo", "7@2026-11-25T10:00:00+00:00"),
+        ("chatgpt", "6650a1b2"),
+    ]
     assert [m.source_id for m in convs[1].messages] == ["node-1"]
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"source": {"format": "myspace", "id": "1"}},
-         """conversation 1 ("Trip"): "source" {'format': 'myspace', 'id': '1'} needs a known """
-         '"format" and an "id"'),
-        ({"messages": [{"id": 1, "role": "user", "content": "  "}]},
-         'conversation 1 ("Trip"), message 1: content must be non-empty text'),
-        ({"created_at": 5}, 'conversation 1 ("Trip"): created_at must be an ISO 8601 string or '
-         "null, not 5"),
+        (
+            {"source": {"format": "myspace", "id": "1"}},
+            """conversation 1 ("Trip"): "source" {'format': 'myspace', 'id': '1'} needs a known """
+            '"format" and an "id"',
+        ),
+        (
+            {"messages": [{"id": 1, "role": "user", "content": "  "}]},
+            'conversation 1 ("Trip"), message 1: content must be non-empty text',
+        ),
+        (
+            {"created_at": 5},
+            'conversation 1 ("Trip"): created_at must be an ISO 8601 string or null, not 5',
+        ),
     ],
 )
 def test_bad_records_of_ours(tmp_path: Path, change: dict[str, Any], message: str) -> None:

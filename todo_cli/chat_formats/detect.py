@@ -79,10 +79,9 @@ def sniff(source: Source) -> Shape:
     head = source.head
     text = head.lstrip()
     if text[:1] not in (b"[", b"{"):
-        what = "text" if text[:64].decode("utf-8", "replace").isprintable() else "binary data"
-        raise BadInput(
-            f"{source.name}: not JSON ({what}), and not a zip or SQLite file; {ACCEPTED}"
-        )
+        sample = text[:256].decode("utf-8", "replace")
+        what = "text" if all(c.isprintable() or c.isspace() for c in sample) else "binary data"
+        raise BadInput(f"{source.name}: {what}, not JSON, a zip or a SQLite file; {ACCEPTED}")
     top_array = text[:1] == b"["
     jsonl = is_jsonl(text)
     # A key of the first record sits at "item" in an array, at "" in an object or JSONL line.

@@ -109,6 +109,8 @@ def _check_text(name: str, head: bytes) -> bytes:
         return head[3:]
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) > 1 and b"\x00" in head[:4]):
         raise BadInput(f"{name}: the file is UTF-16 or UTF-32 text; save it as UTF-8")
+    if head.lstrip()[:1] not in (b"[", b"{"):
+        return head  # not JSON at all: detection says what it is instead
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as e:
