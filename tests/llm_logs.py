@@ -10,6 +10,7 @@ needs the network; without it this raises (the tests that use it fail loudly, ne
 - `new_db` : the newest llm, the content-addressed schema (`threads`, `turns`, `messages`, `parts`).
 - `upgraded_db` : made by 0.31.1, then used by the newest llm, which migrates it and continues an
   old conversation: the old turns stay in `responses`, the whole history is also in the new tables.
+  A copy from before the upgrade is left beside it as before-upgrade.db.
 - `logs_json` : `llm logs --json` of a database.
 
 Each llm gets its own LLM_USER_PATH in a temporary folder, so nothing of the user's is touched.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -138,9 +140,12 @@ def old_db(work: Path) -> Path:
     return llm.db
 
 
-def _new_conversations(llm: Llm) -> None:
+def _new_conversations(llm: Llm, work: Path) -> None:
     llm("-m", "echo", "-s", "You are terse.", "What is the capital of Italy?")
     llm("-c", "And of Greece?")
+    notes = work / "notes.txt"
+    notes.write_text("Lisbon has seven hills.\n", encoding="utf-8")
+    llm("-m", "echo", "-f", str(notes), "Summarise the notes")
     llm("-m", "echo", "-o", "thinking", "1", "Think first")
     llm(
         "-m",
@@ -155,7 +160,7 @@ def new_db(work: Path) -> Path:
     """A logs.db written by the newest llm alone."""
     start = time.perf_counter()
     llm = Llm(NEW, work / "new")
-    _new_conversations(llm)
+    _new_conversations(llm, work)
     TIMINGS["new_db"] = time.perf_counter() - start
     return llm.db
 
@@ -167,6 +172,8 @@ def upgraded_db(work: Path) -> Path:
     old = Llm(OLD, user_dir)
     _old_conversations(old, work)
     first = str(old.query("select id from conversations order by id")[0][0])
+    # Kept as the old llm left it, to compare an import before and after the upgrade.
+    shutil.copyfile(old.db, work / "before-upgrade.db")
     new = Llm(NEW, user_dir)
     new("--cid", first, "One more, from the new llm")
     new("-m", "echo", "A new conversation in the new llm")

@@ -267,11 +267,3 @@ def _json(value: Any) -> Any:
         return json.loads(value)
     except ValueError:
         return value
-
-
-def read(path: Path, name: str) -> Iterator[ImportedConversation]:
-    logs = LogsDb(path, name)
-    try:
-        yield from logs.conversations()
-    finally:
-        logs.close()

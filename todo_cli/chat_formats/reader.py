@@ -45,6 +45,14 @@ class ChatImport:
         self._done = 0
         self._total: int | None = self.source.total_bytes
         self._logs: llm_db.LogsDb | None = None
+        if self.source.sqlite_path is not None:
+            try:
+                self._logs = llm_db.LogsDb(self.source.sqlite_path, self.source.name)
+                self._stack.callback(self._logs.close)
+                self._total = self._logs.count()
+            except BaseException:
+                self._stack.close()
+                raise
 
     def progress(self) -> tuple[int, int | None]:
         if self._logs is not None:
@@ -73,10 +81,7 @@ class ChatImport:
 
     def _conversations(self) -> Iterator[ImportedConversation]:
         source, shape = self.source, self.shape
-        if source.sqlite_path is not None:
-            self._logs = llm_db.LogsDb(source.sqlite_path, source.name)
-            self._stack.callback(self._logs.close)
-            self._total = self._logs.count()
+        if self._logs is not None:
             return self._logs.conversations()
         if shape.format == "openai":
             if shape.jsonl:
