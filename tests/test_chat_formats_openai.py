@@ -61,6 +61,13 @@ def test_jsonl_one_conversation_a_line() -> None:
     assert read_all(as_stdin((FIXTURES / "openai.jsonl").read_bytes())) == convs
 
 
+def test_an_array_of_conversations_pretty_printed(tmp_path: Path) -> None:
+    lines = (FIXTURES / "openai.jsonl").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps([json.loads(line) for line in lines], indent=2), encoding="utf-8")
+    assert read_all(path) == read_all(FIXTURES / "openai.jsonl")
+
+
 def test_a_longer_copy_of_a_conversation_keeps_its_id(tmp_path: Path) -> None:
     messages = json.loads((FIXTURES / "openai_array.json").read_text(encoding="utf-8"))
     short = tmp_path / "short.json"

@@ -40,6 +40,7 @@ class Shape:
     format: str  # chatgpt | claude | llm | llm-json | openai | todo
     top_array: bool
     jsonl: bool = False
+    key: str = ""  # the key that decided, or "[" for an array of arrays
 
     @property
     def public(self) -> str:
@@ -89,11 +90,11 @@ def sniff(source: Source) -> Shape:
     try:
         for prefix, event, value in ijson.parse(io.BytesIO(text), multiple_values=True):
             if event == "map_key" and prefix == record and value in _KEYS:
-                return Shape(_KEYS[value], top_array, jsonl)
+                return Shape(_KEYS[value], top_array, jsonl, value)
             if prefix == "" and event == "end_array" and top_array:
                 raise BadInput(f"{source.name}: an empty JSON array, nothing to import")
             if top_array and prefix == "item" and event == "start_array":
-                return Shape("openai", top_array, jsonl)  # an array of message arrays
+                return Shape("openai", top_array, jsonl, "[")  # an array of message arrays
             if event in ("end_map", "end_array") and prefix == record:
                 break  # the first record ended without a key we know
     except ijson.JSONError as e:

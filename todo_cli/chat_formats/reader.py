@@ -87,7 +87,8 @@ class ChatImport:
             if shape.jsonl:
                 return openai.read(_lines(source), single=False)
             if shape.top_array:
-                return openai.read(_items(source, "item"), single=_array_of_messages(source))
+                # [{"role"...}, ...] is one conversation; [{"messages"...}, [...]] is several.
+                return openai.read(_items(source, "item"), single=shape.key == "role")
             return openai.read(_items(source, ""), single=False)
         prefix = "item" if shape.top_array else ""
         items = _items(source, prefix)
@@ -133,12 +134,6 @@ def _lines(source: Source) -> Iterator[Any]:
                 raise BadInput(f"{source.name}: line {number}: not UTF-8 text") from None
             except ValueError as e:
                 raise BadInput(f"{source.name}: line {number}: not valid JSON ({e})") from None
-
-
-def _array_of_messages(source: Source) -> bool:
-    """`[{"role"...}, ...]` is one conversation; `[[...], {"messages"...}]` is several."""
-    text = source.head.lstrip()[1:].lstrip()
-    return text.startswith(b"{") and not text.startswith(b'{"messages"')
 
 
 def _describe(shape: Shape) -> str:
