@@ -169,10 +169,14 @@ class Taskwarrior:
         env.pop("LD_PRELOAD", None)
         when = now or self.now
         if when is not None:
-            # An absolute FAKETIME freezes the clock; DONT_FAKE_MONOTONIC keeps sleeps sane.
+            # An absolute FAKETIME freezes the clock. Given as epoch seconds (FAKETIME_FMT),
+            # because a "%Y-%m-%d %H:%M:%S" FAKETIME is read in the process's local TZ.
+            if when.tzinfo is None:
+                raise ValueError("now must be an aware datetime")
             env.update(
                 LD_PRELOAD=faketime_lib(),
-                FAKETIME=when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+                FAKETIME_FMT="%s",
+                FAKETIME=str(int(when.timestamp())),
                 FAKETIME_DONT_FAKE_MONOTONIC="1",
             )
         return env
@@ -235,6 +239,13 @@ class Taskwarrior:
         if not isinstance(records, list):
             raise TaskwarriorError(f"task export did not print an array: {out[:200]!r}")
         return records
+
+    def get(self, uuid: str, now: datetime | None = None) -> dict[str, Any]:
+        """The one exported record of a uuid (an error if there is none or more)."""
+        records = self.export(uuid, now=now)
+        if len(records) != 1:
+            raise TaskwarriorError(f"{len(records)} records for {uuid}")
+        return records[0]
 
     def import_json(
         self, records: Sequence[Mapping[str, Any]] | str, now: datetime | None = None

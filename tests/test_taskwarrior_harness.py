@@ -224,8 +224,15 @@ def test_surrogate_escapes_are_refused_and_what_taskwarrior_does_with_them(
     tmp_path: Path,
 ) -> None:
     tw = Taskwarrior(tmp_path, now=FIXTURE_NOW)
-    escaped = json.dumps([{"uuid": "0badc0de-0000-4000-8000-000000000001",
-                           "description": "emoji 😀", "status": "pending"}])  # fmt: skip
+    escaped = json.dumps(
+        [
+            {
+                "uuid": "0badc0de-0000-4000-8000-000000000001",
+                "description": "emoji 😀",
+                "status": "pending",
+            }
+        ]
+    )
     assert "\\ud83d\\ude00" in escaped
     with pytest.raises(ValueError, match="surrogate"):
         tw.import_json(escaped)
