@@ -75,8 +75,9 @@ def test_ids_are_working_set_numbers_and_zero_once_done_or_deleted(tmp_path: Pat
     one_, two, three = (tw.add(d) for d in ("one", "two", "three"))
     tw.do(one_, "done")
     tw.do(three, "delete")
-    ids = {r["description"]: r["id"] for r in tw.export()}
-    assert ids == {"two": 1, "one": 0, "three": 0}
+    # Storage order: pending.data, then completed.data in the order gc moved tasks there.
+    ids = [(r["description"], r["id"]) for r in tw.export()]
+    assert ids == [("two", 1), ("one", 0), ("three", 0)]
     assert tw.get(two)["id"] == 1
 
 
@@ -122,6 +123,7 @@ def test_uda_values_by_type(tmp_path: Path) -> None:
     assert '"url":"https:\\/\\/example.com\\/a\\/b?c=1"' in raw
     r = tw.get(u)
     assert (r["reviewed"], r["spent"], r["legacy"]) == ("20261001T103000Z", "P14D", "old")
+    assert "H,M,L," in tw.run("show", "uda.priority.values").stdout  # priority is a UDA
 
 
 @pytest.mark.parametrize(

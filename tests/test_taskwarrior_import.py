@@ -37,6 +37,9 @@ def test_import_output_and_accepted_layouts(tmp_path: Path) -> None:
     out = tw.run("import", "-", input=json.dumps(a) + "\n" + json.dumps(b) + "\n").stdout
     assert out == f"Importing 'STDIN'\n skip {U(1)} a\n add  {U(2)} b\n"
     assert imp(tw, dict(a, description="a2")).endswith(f" mod  {U(1)} a2\n")
+    loud = tw.run("rc.verbose=footnote", "import", "-", input=json.dumps(b))
+    assert loud.stdout == f"Importing 'STDIN'\n skip {U(2)} b\n"
+    assert loud.stderr == "Imported 1 tasks.\n"
 
 
 def test_import_is_all_or_nothing_and_can_crash(tmp_path: Path) -> None:
@@ -94,6 +97,7 @@ def test_import_new_keeps_given_fields_and_fills_missing_ones(tmp_path: Path) ->
         ({"uuid": U(5), "status": "pending"}, "A task must have a description."),
         ({"uuid": "nope", "description": "x"}, "Not a valid UUID 'nope'."),
         ({"uuid": U(6), "description": "x", "due": None}, "'null' is not a valid date"),
+        ({"uuid": U(8), "description": "x", "reviewed": "garbage"}, "'garbage' is not a valid"),
         (
             {"uuid": U(7), "description": "x", "status": "recurring", "recur": "weekly"},
             "A recurring task must also have a 'due' date.",
