@@ -1,19 +1,19 @@
 """A small typed harness around the real Taskwarrior binary (`task`, Debian's 2.6.2).
 
-Not a test module: tests import it (`from taskwarrior import Taskwarrior, same_tasks`). Each
+Not a test module: tests import it (`from tests.taskwarrior import Taskwarrior, same_tasks`). Each
 `Taskwarrior` owns a data dir and an rc file under a directory you give it, so it never sees
 the user's `~/.taskrc` or `~/.task`. What Taskwarrior's export looks like, and every behaviour
 this module relies on, is written up in `tests/fixtures/taskwarrior/FORMAT.md`.
 
 "Now" can be frozen per command with libfaketime (Debian's `faketime` package): Taskwarrior 2.6
-has no rc option or environment variable for the current time, and its own test suite uses
-libfaketime for the same reason.
+has no rc option or environment variable for the current time.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
@@ -35,10 +35,13 @@ DEFAULT_UDAS: Mapping[str, UdaType] = {
 }
 
 # Fields that legitimately differ after Taskwarrior -> another tool -> Taskwarrior: `id` is a
-# working-set number Taskwarrior reassigns, `urgency` is computed at export time (from "now"),
-# and `task import` ignores an imported `modified` for a uuid it already has (and bumps it
-# when the record changed). See FORMAT.md, "What task import does".
+# working-set number Taskwarrior reassigns, `urgency` is computed at export time (from "now").
+# `modified` is not among them: imported into a fresh data dir, Taskwarrior keeps it as given
+# (it only replaces it when the uuid is already there; FORMAT.md, surprise 3).
 VOLATILE_FIELDS: frozenset[str] = frozenset({"id", "urgency"})
+
+# A \uD800-\uDBFF escape (the first half of a pair) not itself preceded by an escaping backslash.
+SURROGATE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u[dD][89abAB][0-9a-fA-F]{2}")
 
 FAKETIME_LIBS = (
     "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
@@ -114,7 +117,8 @@ class Taskwarrior:
     `now` (an aware datetime) freezes the clock for every command through libfaketime;
     `run(..., now=...)` overrides it for one command. `recurrence=False` writes
     `recurrence=off`, so no command generates recurring instances (see FORMAT.md: any report,
-    `export` included, otherwise generates the instances that are due).
+    `export` included, otherwise generates the instances that are due). Either way, every
+    command deletes the pending tasks whose `until` has passed.
     """
 
     root: Path
@@ -250,13 +254,12 @@ class Taskwarrior:
     def import_json(
         self, records: Sequence[Mapping[str, Any]] | str, now: datetime | None = None
     ) -> subprocess.CompletedProcess[str]:
-        """`task import` of records (or a JSON text) from a file, as raw UTF-8.
+        """`task import FILE` of records (or of a JSON text), written as raw UTF-8.
 
-        A file rather than stdin, because 2.6 reads stdin line by line with getline and a file
-        with one read: both work, the file is what users do. Nothing is \\u-escaped.
+        Text holding a `\\uD800`-`\\uDBFF` escape is refused: task import would mangle it.
         """
         text = records if isinstance(records, str) else dumps_raw(list(records))
-        if "\\ud8" in text.lower() or "\\udb" in text.lower():
+        if SURROGATE_ESCAPE.search(text):
             raise ValueError("surrogate escapes would be mangled by task import: write raw UTF-8")
         path = self.root / "import.json"
         path.write_text(text, encoding="utf-8")
