@@ -235,6 +235,45 @@ def test_instances_are_generated_by_export_not_by_add(tmp_path: Path) -> None:
     assert late["entry"] == "20261103T090000Z" and late["modified"] == "20261101T090000Z"
 
 
+# Which commands generate instances and expire `until` (the same ones do both): the reports
+# and helpers that read a filtered task list, not the commands that change or show one task.
+COMMANDS = {
+    "export": (["export"], True),
+    "list": (["list"], True),
+    "next": (["next"], True),
+    "count": (["count"], True),
+    "_uuids": (["_uuids"], True),
+    "add": (["add", "x"], False),
+    "annotate": (["2", "annotate", "n"], False),
+    "modify": (["2", "modify", "+t"], False),
+    "done": (["2", "done"], False),
+    "delete": (["2", "delete"], False),
+    "start": (["2", "start"], False),
+    "log": (["log", "y"], False),
+    "info": (["2", "info"], False),
+    "_get": (["_get", "2.description"], False),
+    "import": (["import", "-"], False),
+}
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_which_commands_generate_instances_and_expire_until(tmp_path: Path, name: str) -> None:
+    args, does = COMMANDS[name]
+    tw = tw_at(tmp_path)
+    tw.import_json(
+        [
+            {"uuid": U(1), "description": "r", "status": "recurring", "recur": "daily",
+             "due": "20261030T080000Z", "entry": "20261029T000000Z"},
+            {"uuid": U(2), "description": "plain", "entry": "20261029T000000Z"},
+            {"uuid": U(3), "description": "expired", "until": "20261015T000000Z"},
+        ]
+    )  # fmt: skip
+    tw.run(*args, input="[]" if name == "import" else None)
+    stored = (tw.data / "pending.data").read_text() + (tw.data / "completed.data").read_text()
+    [expired] = [line for line in stored.splitlines() if U(3) in line]
+    assert ("parent:" in stored, 'status:"deleted"' in expired) == (does, does)
+
+
 def test_recurrence_off_generates_nothing(tmp_path: Path) -> None:
     tw = tw_at(tmp_path, recurrence=False)
     tw.add("r", "recur:daily", "due:2026-10-30T08:00:00")
@@ -257,7 +296,7 @@ def test_recur_periods_are_kept_as_typed(tmp_path: Path) -> None:
         assert tw.get(t)["recur"] == period
 
 
-def test_until_deletes_pending_tasks_on_any_command_even_with_recurrence_off(
+def test_until_deletes_expired_pending_tasks_even_with_recurrence_off(
     tmp_path: Path,
 ) -> None:
     for recurrence in (True, False):

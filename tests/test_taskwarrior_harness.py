@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -257,3 +258,12 @@ def test_a_missing_binary_fails_loudly(tmp_path: Path, monkeypatch: pytest.Monke
 def test_the_committed_taskrc_is_what_the_harness_writes(tmp_path: Path) -> None:
     tw = Taskwarrior(tmp_path, recurrence=True)
     assert (FIXTURE_DIR / "taskrc").read_text(encoding="utf-8") == tw.rc.read_text("utf-8")
+
+
+def test_every_test_format_md_cites_exists() -> None:
+    text = (FIXTURE_DIR / "FORMAT.md").read_text(encoding="utf-8")
+    cited = set(re.findall(r"`(test_\w+?)\*?`", text))
+    here = Path(__file__).resolve().parent
+    defined = "\n".join(p.read_text("utf-8") for p in here.glob("test_taskwarrior_*.py"))
+    missing = [name for name in sorted(cited) if f"def {name}" not in defined]
+    assert len(cited) > 20 and missing == []
