@@ -132,6 +132,18 @@ def test_import_of_a_known_uuid_replaces_the_task_and_ignores_modified(tmp_path:
     assert tw.get(U(1))["entry"] == "20261001T000000Z"
 
 
+def test_import_drops_empty_values(tmp_path: Path) -> None:
+    tw = tw_at(tmp_path)
+    empties = {"project": "", "priority": "", "url": "", "estimate": "", "tags": [],
+               "annotations": [], "depends": []}  # fmt: skip
+    imp(tw, {"uuid": U(1), "description": "empties", **empties})
+    assert not set(empties) & set(tw.get(U(1)))
+    # An empty date is refused, like null.
+    empty_due = json.dumps({"uuid": U(2), "description": "x", "due": ""})
+    r = tw.run("import", "-", input=empty_due, check=False)
+    assert (r.returncode, r.stderr) == (2, "'' is not a valid date in the '' format.\n")
+
+
 def test_import_depends_forms(tmp_path: Path) -> None:
     tw = tw_at(tmp_path)
     imp(
