@@ -288,7 +288,8 @@ def time_import(n: int, runs: int) -> None:
         times = result["times"]
         print(
             f"task import of {n:,}: mean {result['mean']:.2f} s ± {result['stddev'] or 0:.2f} s,"
-            f" min {min(times):.2f} s, max {max(times):.2f} s, {len(times)} runs"
+            f" min {min(times):.2f} s, max {max(times):.2f} s, {len(times)} runs;"
+            f" CPU (user + system) {result['user'] + result['system']:.2f} s a run"
         )
         diffs = differences(records, tw.export())
         print(f"round trip through task import/export: {len(diffs)} differences", *diffs[:5])
