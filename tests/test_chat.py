@@ -12,6 +12,7 @@ from tests.helpers import (
     CONV_KEYS,
     LOCAL_ID,
     MSG_KEYS,
+    cli,
     is_ts,
     json_of,
     new_conv,
@@ -150,9 +151,10 @@ def test_next_page_hints_lead_to_the_next_page(db_url: str) -> None:
     for args in (["list"], ["show", str(conv)], ["search", "x"]):
         out = ok_run(todo(db_url, "chat", *args, "--page-size", "2")).stdout
         footer = out.splitlines()[-1]
-        assert footer.startswith("page 1 of 2 · ") and " · next: todo chat " in footer, out
+        assert footer.startswith("page 1 of 2 · "), out
+        assert f" · next: todo --database-url {db_url} chat " in footer, out
         hint = shlex.split(footer.split(" · next: ", 1)[1])
-        following = ok_run(todo(db_url, *hint[1:])).stdout.splitlines()[-1]
+        following = ok_run(cli(*hint[1:])).stdout.splitlines()[-1]
         assert following.startswith("page 2 of 2 · "), (hint, following)
 
 

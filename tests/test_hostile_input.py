@@ -32,14 +32,16 @@ from typer.testing import CliRunner
 from tests.helpers import Run, cli
 from todo_cli.cli.app import app
 from todo_cli.errors import BadInput
-from todo_cli.schemas import ConversationCreate, MessageCreate, TaskCreate, TaskUpdate, UserCreate
+from todo_cli.schemas import ConversationCreate, MessageCreate, UserCreate
 from todo_cli.schemas import validate as v
 from todo_cli.services import users
 from todo_cli.services.chat import conversations as chat
 from todo_cli.services.chat import search as chat_search
 from todo_cli.services.runtime import Runtime
+from todo_cli.services.tasks import editing
 from todo_cli.services.tasks import listing as task_query
 from todo_cli.services.tasks import writes as tasks
+from todo_cli.task_schemas import TaskCreate, TaskUpdate
 
 Q = task_query.TaskQuery
 _CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -140,7 +142,7 @@ def test_service_tasks_round_trip(
                 tasks.add(rt, v(TaskCreate, values))
             return
         event("stored")
-        task = tasks.add(rt, v(TaskCreate, values))
+        task = tasks.add(rt, v(TaskCreate, values))[-1]
         got = task_query.get(rt, task.id)
         assert (got.title, got.description, got.tags) == (title, desc, list(dict.fromkeys(tags)))
         start = data.draw(st.integers(0, len(title) - 1))
@@ -149,9 +151,9 @@ def test_service_tasks_round_trip(
             assert [t.id for t in task_query.list_tasks(rt, q).items] == [task.id], q
         if not title_ok(new_title):
             with pytest.raises(BadInput):
-                tasks.edit(rt, task.id, v(TaskUpdate, {"title": new_title}))
+                editing.edit(rt, [task.id], v(TaskUpdate, {"title": new_title}))
             return
-        tasks.edit(rt, task.id, v(TaskUpdate, {"title": new_title, "description": title}))
+        editing.edit(rt, [task.id], v(TaskUpdate, {"title": new_title, "description": title}))
         got = task_query.get(rt, task.id)
         assert (got.title, got.description) == (new_title, title)
 

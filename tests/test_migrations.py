@@ -10,7 +10,15 @@ from todo_cli.models import SCHEMA_HEAD, ddl_metadata, include_object
 from todo_cli.services.database import migrations
 from todo_cli.services.runtime import Runtime
 
-TABLES = {"users", "tasks", "conversations", "messages"}
+TABLES = {
+    "users",
+    "tasks",
+    "conversations",
+    "messages",
+    "annotations",
+    "task_dependencies",
+    "journal",
+}
 
 
 def _target(url: str) -> Runtime:
@@ -66,7 +74,7 @@ def test_upgrade_creates_every_table_index_and_constraint(empty_url: str) -> Non
         "ck_tasks_priority_range",
     }
     assert schema["messages"]["checks"] >= {"ck_messages_role_valid"}
-    assert schema["tasks"]["fks"] == {"users:CASCADE"}
+    assert schema["tasks"]["fks"] == {"users:CASCADE", "tasks:SET NULL"}  # a template
     assert schema["messages"]["fks"] == {"users:CASCADE", "conversations:CASCADE"}
     assert "uq_users_email" in schema["users"]["uniques"] | schema["users"]["indexes"]
     if empty_url.startswith("sqlite"):

@@ -14,6 +14,8 @@ import atexit
 import os
 import sys
 
+PIPE_CLOSED = 141  # 128 + SIGPIPE (cli/app.py returns it when a write hit a closed pipe)
+
 
 def main() -> None:
     if sys.argv[1:] == ["--version"]:
@@ -47,5 +49,10 @@ def _exit_now(code: int) -> None:
         try:
             stream.flush()
         except (BrokenPipeError, ValueError):  # `todo list | head`: the reader has gone
-            code = code or 1
+            code = PIPE_CLOSED
+    if code == PIPE_CLOSED:  # end the way `git log | head` does: by the signal, quietly
+        import signal
+
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
     os._exit(code)

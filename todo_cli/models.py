@@ -13,26 +13,38 @@ import functools
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
     Text,
+    UniqueConstraint,
+    false,
     text,
 )
 from sqlmodel import Field, SQLModel
 from sqlmodel._compat import SQLModelConfig
 
 from todo_cli.choices import Priority, Role, sql_in
-from todo_cli.columns import TagList, UTCDateTime
-from todo_cli.rules import DESCRIPTION_MAX, EMAIL_MAX, NAME_MAX, TITLE_MAX, USER_ID_MAX
+from todo_cli.columns import JsonValue, UTCDateTime
+from todo_cli.rules import (
+    DESCRIPTION_MAX,
+    EMAIL_MAX,
+    NAME_MAX,
+    PROJECT_MAX,
+    TITLE_MAX,
+    USER_ID_MAX,
+    UUID_LENGTH,
+)
 from todo_cli.when import utcnow
 
 # Bump this together with a new file in migrations/versions/ (a test checks they agree).
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 # SQLite: AUTOINCREMENT, so a purged row's id is never given to another row.
 _NO_ID_REUSE = {"sqlite_autoincrement": True}
 
@@ -70,6 +82,17 @@ def _no_tags() -> list[str]:
     return []
 
 
+def _nothing_extra() -> dict[str, object]:
+    return {}
+
+
+def new_uuid() -> str:
+    """A task's stable identity: a version 4 uuid in Taskwarrior's lowercase form."""
+    import uuid
+
+    return str(uuid.uuid4())
+
+
 # Table rows are never validated through pydantic (see schemas.py), so their validators are
 # built only if something asks for one: about 10 ms less at every start-up.
 _DEFERRED = SQLModelConfig(defer_build=True)
@@ -102,6 +125,13 @@ class Task(SQLModel, table=True):
             f"priority IS NULL OR {sql_in('priority', [p.rank for p in Priority])}",
             name="priority_range",
         ),
+        CheckConstraint(f"length(uuid) = {UUID_LENGTH}", name="uuid_length"),
+        CheckConstraint("project IS NULL OR length(project) >= 1", name="project_not_empty"),
+        CheckConstraint("recur IS NULL OR parent_id IS NULL", name="template_has_no_parent"),
+        CheckConstraint("due IS NOT NULL OR NOT due_all_day", name="all_day_has_due"),
+        UniqueConstraint("user_id", "uuid"),
+        # Generating a recurrence's instance twice (two processes, two machines) is impossible.
+        UniqueConstraint("parent_id", "recur_index"),
         # The partial indexes for the list queries are attached by `ddl_metadata()`.
         _NO_ID_REUSE,
     )
@@ -118,6 +148,10 @@ class Task(SQLModel, table=True):
     completed: bool = Field(default=False, nullable=False)
     priority: int | None = Field(default=None, nullable=True)
     due: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    # `due` is a calendar day, stored as its 23:59:59 UTC (todo_cli/when.py has the rule).
+    due_all_day: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(onupdate=True))
     completed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
@@ -127,7 +161,36 @@ class Task(SQLModel, table=True):
     # insert. `--tag` filters within one user's rows, which the user index already narrows.
     tags: list[str] = Field(
         default_factory=_no_tags,
-        sa_column=Column(TagList(), nullable=False, server_default=text("'[]'")),
+        sa_column=Column(JsonValue(), nullable=False, server_default=text("'[]'")),
+    )
+    # The identity that survives export, import and sync: kept from Taskwarrior, else new.
+    uuid: str = Field(
+        default_factory=new_uuid,
+        sa_column=Column(String(UUID_LENGTH), nullable=False, default=new_uuid),  # Core too
+    )
+    project: str | None = Field(default=None, sa_column=Column(String(PROJECT_MAX), nullable=True))
+    wait: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    scheduled: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    until: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    start: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    # A recurrence: its template has `recur` (the period, as given) and is never listed; each
+    # instance is an ordinary task with `parent_id` and its index in the series.
+    recur: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    parent_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("tasks.id", ondelete="SET NULL"), nullable=True),
+    )
+    recur_index: int | None = Field(default=None, nullable=True)
+    # What an import brought that todo does not model (Taskwarrior UDAs and the like), written
+    # back on export: nothing in an imported file is dropped.
+    extra: dict[str, object] = Field(
+        default_factory=_nothing_extra,
+        sa_column=Column(JsonValue(), nullable=False, server_default=text("'{}'")),
+    )
+    # The part of urgency that does not move with time (see services/tasks/urgency.py), kept
+    # in step by every write, so that `--sort urgency` reads an index instead of every task.
+    urgency_base: float = Field(
+        default=0.0, sa_column=Column(Float, nullable=False, server_default=text("0"))
     )
 
 
@@ -201,6 +264,8 @@ def ddl_metadata() -> MetaData:
     pay at every start-up. So they are attached here, on first use (and once: the result is
     cached), instead of in the class.
     """
+    import todo_cli.task_tables  # noqa: F401  (its tables join the metadata)
+
     table = Task.__table__  # type: ignore[attr-defined]
     # The list query: one user's live tasks by status, newest first, paged.
     table.append_constraint(
@@ -216,6 +281,10 @@ def ddl_metadata() -> MetaData:
     # --overdue and --sort due.
     table.append_constraint(
         _partial("ix_tasks_user_live_due", "user_id", "due", where="deleted_at IS NULL")
+    )
+    # --project P: P and its sub-projects (P.x), a range of the index.
+    table.append_constraint(
+        _partial("ix_tasks_user_live_project", "user_id", "project", where="deleted_at IS NULL")
     )
     # The trash and purge --older-than.
     table.append_constraint(
@@ -240,10 +309,12 @@ SEARCH_MAX_CHARS = 100_000  # tsvector is capped at 1 MB; search covers this muc
 # never reads `<a b>` as an HTML tag to drop.
 SEARCH_PUNCTUATION = ".@/_:-+=?&#%~|\\<>"
 SEARCH_ONLY_OBJECTS = ("search_vector", "ix_messages_search", "messages_fts")
+# The expression indexes of `--sort urgency` are backend-specific too (migration 0007).
+URGENCY_INDEXES = "ix_tasks_urgency"
 
 
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, other: object
 ) -> bool:
     """Alembic filter: leave the hand-written search objects out of autogenerate."""
-    return not (name or "").startswith(SEARCH_ONLY_OBJECTS)
+    return not (name or "").startswith((*SEARCH_ONLY_OBJECTS, URGENCY_INDEXES))

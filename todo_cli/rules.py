@@ -12,6 +12,9 @@ from todo_cli.errors import BadInput, NotFound
 TITLE_MAX = 200
 DESCRIPTION_MAX = 1000
 TAG_MAX = 64
+PROJECT_MAX = 200
+ANNOTATION_MAX = 10_000
+UUID_LENGTH = 36  # 8-4-4-4-12 hex digits, as Taskwarrior writes them
 NAME_MAX = 200
 EMAIL_MAX = 320
 USER_ID_MAX = 64

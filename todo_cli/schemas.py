@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, ValidationError
+from pydantic import AfterValidator, ValidationError
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig
 
-from todo_cli.choices import Priority, Role
+from todo_cli.choices import Role
 from todo_cli.errors import BadInput
 from todo_cli.rules import (
     DESCRIPTION_MAX,
@@ -109,54 +109,6 @@ class Public(Schema):
 
     def to_json(self) -> dict[str, Any]:
         return to_json(self.model_dump())
-
-
-class TaskBase(Schema):
-    title: Title
-    description: Description = None
-    priority: Priority | None = None
-    due: AwareDatetime | None = None
-    tags: Tags = []
-
-
-class TaskCreate(TaskBase):
-    """A new task from `todo add`."""
-
-
-class TaskImport(TaskBase):
-    """One record of an import file: a task plus the state and times it had elsewhere."""
-
-    completed: bool = False
-    created_at: AwareDatetime | None = None
-    updated_at: AwareDatetime | None = None
-    completed_at: AwareDatetime | None = None
-
-
-class TaskUpdate(Schema):
-    """A partial update from `todo edit`: only fields that were given are set."""
-
-    title: Title | None = None
-    description: Description = None
-    priority: Priority | None = None
-    due: AwareDatetime | None = None
-    clear_due: bool = False
-    add_tags: Tags = []
-    remove_tags: Tags = []
-
-
-class TaskPublic(Public):
-    """A task as the CLI shows it and as `--json` prints it."""
-
-    id: int
-    title: str
-    description: str | None
-    completed: bool
-    priority: Priority | None
-    due: datetime | None
-    tags: list[str]
-    created_at: datetime
-    updated_at: datetime
-    deleted_at: datetime | None
 
 
 @dataclass(frozen=True)

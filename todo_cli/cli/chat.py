@@ -18,11 +18,13 @@ from todo_cli.cli.options import (
     read_stdin,
     runtime,
 )
+from todo_cli.cli.suggest import SuggestingGroup
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 app = typer.Typer(
+    cls=SuggestingGroup,
     help="Keep and search chat logs: conversations and their messages.",
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -36,9 +38,9 @@ SinceOpt = Annotated[
 
 
 def _since(value: str | None) -> "datetime | None":
-    from todo_cli.when import parse_when
+    from todo_cli.when import parse_instant
 
-    return parse_when(value, start_of_day=True) if value else None
+    return parse_instant(value, start_of_day=True) if value else None
 
 
 def _conv_json(conv: Any, messages: list[Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -89,7 +91,7 @@ def list_(
         print_page(result)
         return
     size = page_size if page_size != 20 else None
-    hint = next_page(["chat", "list"], {"since": since, "page-size": size}, page)
+    hint = next_page(ctx, ["chat", "list"], {"since": since, "page-size": size}, page)
     render.chat_list(result, next_hint=hint)
 
 
@@ -114,7 +116,7 @@ def show(
         render.print_json(_conv_json(conv, msgs.items, **extra))
         return
     size = page_size if page_size != 50 else None
-    hint = next_page(["chat", "show", str(conv_id)], {"since": since, "page-size": size}, page)
+    hint = next_page(ctx, ["chat", "show", str(conv_id)], {"since": since, "page-size": size}, page)
     render.chat_show(conv, msgs, hint)
 
 
@@ -169,7 +171,10 @@ def search(
     render.search_hits(
         result,
         next_hint=next_page(
-            ["chat", "search", query], {"page-size": page_size if page_size != 20 else None}, page
+            ctx,
+            ["chat", "search", query],
+            {"page-size": page_size if page_size != 20 else None},
+            page,
         ),
     )
 

@@ -6,9 +6,13 @@ import typer
 
 from todo_cli import render
 from todo_cli.cli.options import JsonOpt, YesOpt, confirm, runtime
+from todo_cli.cli.suggest import SuggestingGroup
 
 app = typer.Typer(
-    help="Manage users: add, list, switch, delete.", no_args_is_help=True, rich_markup_mode=None
+    cls=SuggestingGroup,
+    help="Manage users: add, list, switch, delete.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
@@ -69,7 +73,9 @@ def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 @app.command()
 def use(ctx: typer.Context, who: WhoArg) -> None:
-    """Act as this user from now on (saved per database in the data dir).
+    """Act as this user from now on.
+
+    Saved per database in the data dir.
 
     Example: todo user use ada@example.com
     """
@@ -96,7 +102,9 @@ def whoami(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 @app.command()
 def delete(ctx: typer.Context, who: WhoArg, yes: YesOpt = False) -> None:
-    """Delete a user with all their tasks, conversations and messages.
+    """Delete a user and everything they own.
+
+    All their tasks, conversations and messages go with them.
 
     Example: todo user delete ada@example.com --yes
     """

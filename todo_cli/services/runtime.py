@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from todo_cli.completion import Seen
 from todo_cli.config import DatabaseTarget, Settings, resolve_database, resolve_direct_database
 from todo_cli.errors import NotMigrated
 
@@ -49,6 +50,26 @@ class Runtime:
         self._schema_checked = False
         self._connects = 0
         self.deadline: float | None = None  # monotonic time the retry budget ends (retry.run)
+        self.seen = Seen()  # tasks and conversations the services returned, for completion
+
+    @property
+    def database_choice(self) -> str | None:
+        """The database URL as given (option, environment or .env), not yet resolved."""
+        return self._database_url or self.settings.database_url
+
+    @property
+    def cwd(self) -> Path:
+        return self._cwd or Path.cwd()
+
+    def remember(self) -> None:
+        """Keep what this run's commands read or changed for shell completion."""
+        import contextlib
+
+        from todo_cli.completion import runtime_key
+        from todo_cli.errors import TodoError
+
+        with contextlib.suppress(TodoError, OSError):  # a hint; a bad setting was reported
+            self.seen.save(runtime_key(self))
 
     @property
     def settings(self) -> Settings:

@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from todo_cli import datadir
+from todo_cli import completion, datadir
 from todo_cli.errors import Conflict, NotFound
 from todo_cli.models import Conversation, Message, Task, User
 from todo_cli.schemas import UserCreate, UserPublic
@@ -66,6 +66,7 @@ def use_user(rt: Runtime, id_or_email: str) -> UserPublic:
     email outlives an id when a user is deleted and added again)."""
     user = _lookup(rt, id_or_email)
     datadir.save_user(rt.target.key, user.email)
+    completion.forget(rt)  # the same command line now means another user's tasks
     return user
 
 

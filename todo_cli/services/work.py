@@ -78,9 +78,14 @@ class UserKey:
 
     def lookup_sql(self) -> tuple[str, dict[str, str]]:
         """The same lookup for hand-written SQL: its text (binding `:me_key`) and parameters."""
-        column = "email" if self.by_email else "id"
-        value = self.given.lower() if self.by_email else self.given
-        return f"SELECT id FROM users WHERE {column} = :me_key", {"me_key": value}
+        return f"SELECT id FROM users WHERE {self.where_sql()}", self.params()
+
+    def where_sql(self) -> str:
+        """The condition on `users` alone: `email = :me_key` or `id = :me_key`."""
+        return f"{'email' if self.by_email else 'id'} = :me_key"
+
+    def params(self) -> dict[str, str]:
+        return {"me_key": self.given.lower() if self.by_email else self.given}
 
 
 def current_user_key(rt: Runtime) -> UserKey:
@@ -196,11 +201,13 @@ def unit_of_work(
                     return attempt()
 
             try:
-                return retrying.run(rt, attempt_as_local_user, again=lambda: not output)
+                result = retrying.run(rt, attempt_as_local_user, again=lambda: not output)
             except DatabaseUnavailable as e:
                 if e.maybe_applied and check:
                     e.message += f": check with `{check}` before running it again"
                 raise
+            rt.seen.add(result)
+            return result
 
         return service
 

@@ -18,8 +18,10 @@ from pydantic import AwareDatetime, TypeAdapter
 
 from todo_cli.choices import Priority
 from todo_cli.errors import BadInput
+from todo_cli.models import new_uuid
 from todo_cli.rules import DESCRIPTION_MAX, TITLE_MAX
-from todo_cli.schemas import Description, Tag, TaskImport, Title, validate
+from todo_cli.schemas import Description, Tag, Title, validate
+from todo_cli.task_schemas import TaskImport
 from todo_cli.when import utcnow
 
 Row = tuple[Any, ...]  # a row's values in COLUMNS order, without user_id
@@ -113,9 +115,12 @@ class RowBuilder:
         if deleted is not None:
             deleted = at(deleted)
         done = (done or updated) if completed else None
+        uuid = get("uuid")
+        if uuid is not None and not (type(uuid) is str and _UUID.fullmatch(uuid)):
+            raise _Slow
         return (
             title, description, completed, priority, due, tags_json,
-            created, updated, done, deleted,
+            created, updated, done, deleted, uuid or new_uuid(),
         )  # fmt: skip
 
     def moment(self, value: Any) -> str:
@@ -143,6 +148,7 @@ class RowBuilder:
         )
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TW_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
 _TW_PRIORITY = {"H": "high", "M": "medium", "L": "low"}
 

@@ -35,7 +35,7 @@ from todo_cli.services.work import Work, unit_of_work
 BATCH = 2000  # rows per statement (SQLite) or per piece of the COPY (PostgreSQL)
 # fmt: off
 COLUMNS = ("user_id", "title", "description", "completed", "priority", "due", "tags",
-           "created_at", "updated_at", "completed_at", "deleted_at", "request_key")
+           "created_at", "updated_at", "completed_at", "deleted_at", "uuid", "request_key")
 # fmt: on
 CHECK = "todo list --status all --sort created"  # shows whether a lost import got applied
 
@@ -135,12 +135,25 @@ def _store(w: Work, rows: list[Row], advance: Callable[[int], None]) -> int:
         sql = _copy(conn, _copy_text(rows, uid, key), advance)
         if w.rt.profile is not None:  # the COPY bypasses SQLAlchemy's statement events
             w.rt.profile.record(sql, (time.perf_counter() - started) * 1000)
+        _refresh(w, uid)
         return len(rows)
     per = _rows_per_statement(conn.connection.dbapi_connection)
     for size, sql, params in _statements(rows, uid, key, per):
         conn.exec_driver_sql(sql, params)
         advance(size)
+    _refresh(w, uid)
     return len(rows)
+
+
+def _refresh(w: Work, uid: str) -> None:
+    """The stored urgency of the new rows (they come in with 0)."""
+    from sqlalchemy import text
+
+    from todo_cli.services.tasks.urgency import refresh_sql
+
+    w.session.execute(
+        text(refresh_sql(w.dialect, "user_id = :uid AND urgency_base = 0")), {"uid": uid}
+    )
 
 
 _WIDTH = len(COLUMNS) - 2  # parameters per row: all but user_id (one for all) and request_key
@@ -205,8 +218,8 @@ def _copy_lines(rows: list[Row], user: str, key: str) -> str:
     return "".join(
         f"{user}\t{esc(title)}\t{null if notes is None else esc(notes)}\t"
         f"{'t' if done else 'f'}\t{null if rank is None else rank}\t{due or null}\t"
-        f"{esc(tags)}\t{created}\t{updated}\t{done_at or null}\t{deleted or null}\t{key}\n"
-        for title, notes, done, rank, due, tags, created, updated, done_at, deleted in rows
+        f"{esc(tags)}\t{created}\t{updated}\t{done_at or null}\t{deleted or null}\t{uuid}\t{key}\n"
+        for title, notes, done, rank, due, tags, created, updated, done_at, deleted, uuid in rows
     )
 
 
