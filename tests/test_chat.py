@@ -22,6 +22,7 @@ from tests.helpers import (
     say,
     todo,
 )
+from todo_cli.when import HELP
 
 
 def test_new_text_and_json(db_url: str) -> None:
@@ -167,7 +168,7 @@ def test_list_since_filters_by_last_activity(db_url: str) -> None:
     assert json_of(todo(db_url, "chat", "list", "--since", "-1d", "--json"))["total"] == 0
     r = todo(db_url, "chat", "list", "--since", "someday")
     assert (r.exit_code, r.stdout) == (2, "")
-    assert r.stderr.startswith("error: bad date 'someday': expected an ISO date")
+    assert r.stderr == f"error: bad date 'someday': expected {HELP}\n"
 
 
 def test_show_oldest_first_with_paging_and_since(db_url: str) -> None:
