@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from todo_cli.models import SCHEMA_HEAD, ddl_metadata, include_object
+from todo_cli.ddl import ddl_metadata, include_object
+from todo_cli.models import SCHEMA_HEAD
 from todo_cli.services.database import migrations
 from todo_cli.services.runtime import Runtime
 

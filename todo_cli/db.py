@@ -116,7 +116,7 @@ def _next_due(first: str | None, period: str | None, n: int | None) -> str | Non
 
 
 def _new_uuid() -> str:
-    from todo_cli.models import new_uuid
+    from todo_cli.table_parts import new_uuid
 
     return new_uuid()
 

@@ -1,7 +1,7 @@
 """The tables that hang off tasks: annotations, dependencies, and the journal of changes.
 
 They live beside `models.py` (which holds users, tasks and chat) only to keep each module
-small; `models.ddl_metadata()` imports this module, so the migrations and the drift test see
+small; `ddl.ddl_metadata()` imports this module, so the migrations and the drift test see
 every table.
 """
 
@@ -11,8 +11,8 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Stri
 from sqlmodel import Field, SQLModel
 
 from todo_cli.columns import JsonValue, UTCDateTime
-from todo_cli.models import _DEFERRED, _NO_ID_REUSE, _user_fk
 from todo_cli.rules import ANNOTATION_MAX, UUID_LENGTH
+from todo_cli.table_parts import DEFERRED, NO_ID_REUSE, user_fk
 from todo_cli.when import utcnow
 
 JOURNAL_ACTIONS = ("add", "modify", "delete")
@@ -25,19 +25,19 @@ def _task_fk() -> Column[int]:
 class Annotation(SQLModel, table=True):
     """A timestamped note on a task (`todo annotate`), shown under it by `show`."""
 
-    model_config = _DEFERRED
+    model_config = DEFERRED
     __tablename__ = "annotations"
     __table_args__ = (
         CheckConstraint(
             f"length(description) BETWEEN 1 AND {ANNOTATION_MAX}", name="description_length"
         ),
         Index("ix_annotations_task_entry", "task_id", "entry", "id"),
-        _NO_ID_REUSE,
+        NO_ID_REUSE,
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
     task_id: int = Field(sa_column=_task_fk())
-    user_id: str = Field(sa_column=_user_fk())
+    user_id: str = Field(sa_column=user_fk())
     entry: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     description: str = Field(sa_column=Column(Text, nullable=False))
 
@@ -49,7 +49,7 @@ class TaskDependency(SQLModel, table=True):
     in any order, and is matched to a task again when one with that uuid comes back.
     """
 
-    model_config = _DEFERRED
+    model_config = DEFERRED
     __tablename__ = "task_dependencies"
     __table_args__ = (
         # `blocking`: which tasks wait for this one.
@@ -60,7 +60,7 @@ class TaskDependency(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
     )
     depends_on: str = Field(sa_column=Column(String(UUID_LENGTH), primary_key=True))
-    user_id: str = Field(sa_column=_user_fk())
+    user_id: str = Field(sa_column=user_fk())
 
 
 class JournalEntry(SQLModel, table=True):
@@ -71,7 +71,7 @@ class JournalEntry(SQLModel, table=True):
     add, resp. a purge), with the time: enough to replay the change elsewhere (a sync).
     """
 
-    model_config = _DEFERRED
+    model_config = DEFERRED
     __tablename__ = "journal"
     __table_args__ = (
         CheckConstraint(
@@ -82,11 +82,11 @@ class JournalEntry(SQLModel, table=True):
         Index("ix_journal_user_change", "user_id", "change"),
         # Did a later change touch this task?
         Index("ix_journal_user_task", "user_id", "task_uuid", "id"),
-        _NO_ID_REUSE,
+        NO_ID_REUSE,
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
-    user_id: str = Field(sa_column=_user_fk())
+    user_id: str = Field(sa_column=user_fk())
     change: str = Field(sa_column=Column(String(64), nullable=False))
     command: str = Field(sa_column=Column(String(200), nullable=False))
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))

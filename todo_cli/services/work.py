@@ -137,7 +137,7 @@ class Work:
         from sqlalchemy import literal
 
         from todo_cli.db import insert_for
-        from todo_cli.models import HAS_REQUEST_KEY
+        from todo_cli.table_parts import HAS_REQUEST_KEY
 
         columns = model.__table__.c
         values = {**values, "request_key": self.request_key}

@@ -11,12 +11,13 @@ from sqlalchemy import bindparam, delete, func, select, text
 from sqlmodel import col
 
 from todo_cli.errors import BadInput, NotFound
-from todo_cli.models import Task, new_uuid
+from todo_cli.models import Task
 from todo_cli.rules import row_id
 from todo_cli.services.tasks.changes import Change
 from todo_cli.services.tasks.listing import own
 from todo_cli.services.tasks.writes import CHECK, Outcome, _outcome
 from todo_cli.services.work import Work, unit_of_work
+from todo_cli.table_parts import new_uuid
 from todo_cli.task_schemas import TaskUpdate
 from todo_cli.task_tables import Annotation, TaskDependency
 from todo_cli.when import stored_due, utcnow

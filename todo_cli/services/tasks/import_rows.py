@@ -18,9 +18,9 @@ from pydantic import AwareDatetime, TypeAdapter
 
 from todo_cli.choices import Priority
 from todo_cli.errors import BadInput
-from todo_cli.models import new_uuid
 from todo_cli.rules import DESCRIPTION_MAX, TITLE_MAX
 from todo_cli.schemas import Description, Tag, Title, validate
+from todo_cli.table_parts import new_uuid
 from todo_cli.task_schemas import TaskImport
 from todo_cli.when import utcnow
 

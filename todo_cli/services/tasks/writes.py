@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from todo_cli.errors import BadInput, NotFound
-from todo_cli.models import new_uuid
 from todo_cli.rules import row_id
 from todo_cli.services.runtime import Runtime
 from todo_cli.services.tasks import images
 from todo_cli.services.tasks.changes import Change
 from todo_cli.services.work import NoSuchUser, Work, unit_of_work
+from todo_cli.table_parts import new_uuid
 from todo_cli.task_schemas import TaskCreate, TaskPublic
 from todo_cli.when import stored_due, utcnow
 
