@@ -1,9 +1,9 @@
 """The tables. Only migrations create them; `SCHEMA_HEAD` names the revision this code expects.
 
 Every row belongs to a user, and every query filters by `user_id` first, so the composite
-indexes (here and in `ddl.py`) all start with it. Validation of user input happens in `schemas.py`; a
-`table=True` model does not validate, so the database CHECK constraints back the same rules,
-derived from the same enums (`choices.py`) and limits (`rules.py`).
+indexes (here and in `ddl.py`) all start with it. Validation of user input happens in
+`schemas.py`; a `table=True` model does not validate, so the database CHECK constraints back
+the same rules, derived from the same enums (`choices.py`) and limits (`rules.py`).
 
 Row ids are never handed out twice: SQLite tables are AUTOINCREMENT (migration 0006) and
 PostgreSQL's sequences never go back.

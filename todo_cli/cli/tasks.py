@@ -1,12 +1,13 @@
-"""Task commands: add, list, show (info), edit (modify). Changes of state are in `state.py`,
-the trash in `trash.py`, notes and undo in `notes.py`."""
+"""Task commands: add, list, show (info), edit (modify). Their options are in
+`task_options.py`, changes of state in `state.py`, the trash in `trash.py`, notes and undo in
+`notes.py`."""
 
 from typing import Annotated, Any
 
 import typer
 
 from todo_cli import completion, render
-from todo_cli.choices import PriorityChoice, Sort, Status
+from todo_cli.choices import Sort, Status
 from todo_cli.cli.options import JsonOpt, PageOpt, PageSizeOpt, next_page, print_page, runtime
 from todo_cli.cli.selection import (
     BlockedFilter,
@@ -17,90 +18,24 @@ from todo_cli.cli.selection import (
     StatusFilter,
     TagFilter,
 )
+from todo_cli.cli.task_options import (
+    DependsOpt,
+    DescOpt,
+    DueOpt,
+    PriorityOpt,
+    ProjectOpt,
+    RecurOpt,
+    ScheduledOpt,
+    TagOpt,
+    UntilOpt,
+    WaitOpt,
+    WordsArg,
+    fields,
+)
 from todo_cli.errors import BadInput
 from todo_cli.rules import DEFAULT_PAGE_SIZE
-from todo_cli.when import HELP as WHEN_HELP
 
 app = typer.Typer()
-
-WordsArg = Annotated[
-    list[str],
-    typer.Argument(
-        metavar="WORDS...",
-        help="The title; words like due:tomorrow, +tag, pri:H, project:P are attributes "
-        "(after -- everything is title).",
-        show_default=False,
-    ),
-]
-DescOpt = Annotated[str | None, typer.Option("--description", "-d", help="Longer notes.")]
-DueOpt = Annotated[str | None, typer.Option("--due", metavar="WHEN", help=f"Due: {WHEN_HELP}.")]
-PriorityOpt = Annotated[
-    PriorityChoice | None, typer.Option("--priority", "-p", help="Priority (none clears it).")
-]
-TagOpt = Annotated[
-    list[str] | None,
-    typer.Option("--tag", "-t", help="Add a tag (repeatable).", autocompletion=completion.tags),
-]
-ProjectOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--project",
-        help="Project; dots make sub-projects (Home.Garden).",
-        autocompletion=completion.projects,
-    ),
-]
-WaitOpt = Annotated[
-    str | None, typer.Option("--wait", metavar="WHEN", help="Hidden from `list` until then.")
-]
-ScheduledOpt = Annotated[
-    str | None, typer.Option("--scheduled", metavar="WHEN", help="When to start on it.")
-]
-UntilOpt = Annotated[
-    str | None,
-    typer.Option("--until", metavar="WHEN", help="Expires then (a recurrence ends then)."),
-]
-RecurOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--recur",
-        metavar="PERIOD",
-        help="Repeat: daily, weekly, monthly, yearly, weekdays, 3d, 2w, 6m, 1y (needs --due).",
-    ),
-]
-DependsOpt = Annotated[
-    list[int] | None,
-    typer.Option(
-        "--depends",
-        metavar="ID",
-        help="Blocked until task ID is done (repeatable).",
-        autocompletion=completion.task_ids,
-    ),
-]
-DATES = ("due", "wait", "scheduled", "until")
-
-
-def _fields(ctx: typer.Context, words: list[str], **options: Any) -> tuple[str, dict[str, Any]]:
-    """The title and the fields given, from the words' attributes and the options (one way
-    each: `due:` and `--due` together are refused)."""
-    from todo_cli.cli.words import parse
-    from todo_cli.when import instant, parse_when
-
-    typed = parse(words, literal=min(ctx.find_root().obj.literal, len(words)))
-    fields: dict[str, Any] = {k: v for k, v in options.items() if v not in (None, [], False)}
-    for key, value in typed.attributes.items():
-        if key in fields:
-            raise BadInput(f"give the {key} once: as {key}: or as --{key}, not both")
-        fields[key] = value
-    if typed.add_tags:
-        fields["tags"] = [*fields.get("tags", []), *typed.add_tags]
-    for key in DATES:  # a day: due on that day; wait and scheduled from its start; until its end
-        text = fields.get(key)
-        if isinstance(text, str):
-            given = parse_when(text)
-            fields[key] = given if key == "due" else instant(given, start_of_day=key != "until")
-    if isinstance(fields.get("depends"), str):
-        fields["depends"] = [int(i) for i in fields["depends"].split(",") if i.strip().isdigit()]
-    return typed.text, fields
 
 
 @app.command()
@@ -129,7 +64,7 @@ def add(
     from todo_cli.services.tasks import writes
     from todo_cli.task_schemas import TaskCreate
 
-    title, data = _fields(
+    title, data = fields(
         ctx, words, description=description, due=due, priority=priority, tags=tag,
         project=project, wait=wait, scheduled=scheduled, until=until, recur=recur,
         depends=depends,
@@ -288,7 +223,7 @@ def edit(
     ids = [int(a) for a in _leading_ids(args)]
     if not ids:
         raise BadInput("say which tasks to edit: todo edit ID... then what to change")
-    words, data = _fields(
+    words, data = fields(
         ctx, args[len(ids) :], description=description, due=due, priority=priority, tags=tag,
         untag=untag, project=project, wait=wait, scheduled=scheduled, until=until, recur=recur,
         depends=depends,
