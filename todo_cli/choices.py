@@ -31,6 +31,16 @@ PriorityChoice = StrEnum("PriorityChoice", [*(p.value for p in Priority), "none"
 _PRIORITY_BY_RANK = {rank: p for p, rank in _PRIORITY_RANKS.items()}
 
 
+class TaskStatus(StrEnum):
+    """What a task is (`status` in JSON), worked out from its row (`services/tasks/images.py`)."""
+
+    pending = "pending"
+    completed = "completed"
+    waiting = "waiting"
+    recurring = "recurring"
+    deleted = "deleted"
+
+
 class Status(StrEnum):
     """Which tasks `list` and `export` show: pending ones are due to be done now (not waiting,
     not past their `until`), `recurring` are the templates of recurrences."""

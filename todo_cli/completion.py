@@ -19,12 +19,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from todo_cli.choices import TaskStatus
+
 if TYPE_CHECKING:
     from todo_cli.services.runtime import Runtime
 
 KEEP = 1000  # tasks, tags, projects and conversations remembered (the most recently seen)
 SHOWN = 60  # characters of a title shown beside its id
-OPEN = ("pending", "waiting")  # task states worth completing: the others leave the file
+# Task states worth completing: the others leave the file.
+OPEN = (TaskStatus.pending, TaskStatus.waiting)
 
 
 def key(database_url: str | None, user: str | None, cwd: Path) -> str:

@@ -14,6 +14,8 @@ from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from todo_cli.choices import TaskStatus
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
@@ -140,7 +142,7 @@ def task_table(page: Page[TaskPublic], *, empty: str, next_hint: str | None) -> 
     wide = width >= WIDE  # room for project and tags columns of their own
     rows = []
     for task in page.items:
-        overdue = is_overdue(task.due, now) and task.status == "pending"
+        overdue = is_overdue(task.due, now) and task.status == TaskStatus.pending
         title = Text(safe(task.title), style="dim" if task.completed else "")
         if task.annotations:
             title.append(f" [{len(task.annotations)}]", style="dim")
@@ -191,11 +193,16 @@ WIDE = 80  # columns from which project and tags get columns of their own
 MIN_TITLE = 12
 FREE_MAX = 18
 _PRIORITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
-_STATUS_STYLE = {"completed": "green", "deleted": "dim", "waiting": "dim", "recurring": "blue"}
+_STATUS_STYLE = {
+    TaskStatus.completed: "green",
+    TaskStatus.deleted: "dim",
+    TaskStatus.waiting: "dim",
+    TaskStatus.recurring: "blue",
+}
 
 
 def _status(task: TaskPublic) -> str:
-    word = {"completed": "done"}.get(task.status, task.status)
+    word = {TaskStatus.completed: "done"}.get(task.status, task.status)
     marks = [m for m, on in (("active", task.start), ("blocked", task.blocked)) if on]
     return ", ".join([word, *marks])
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime
 
-from todo_cli.choices import Priority
+from todo_cli.choices import Priority, TaskStatus
 from todo_cli.periods import canonical
 from todo_cli.rules import ANNOTATION_MAX, PROJECT_MAX, UUID_LENGTH
 from todo_cli.schemas import Description, Public, Schema, Tags, Title, _control, _no_nul
@@ -122,7 +122,7 @@ class TaskPublic(Public):
     title: str
     description: str | None
     completed: bool
-    status: str
+    status: TaskStatus
     priority: Priority | None
     due: datetime | date | None
     tags: list[str]

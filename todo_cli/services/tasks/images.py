@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from todo_cli.choices import Priority
+from todo_cli.choices import Priority, TaskStatus
 from todo_cli.columns import JsonValue, UTCDateTime
 from todo_cli.periods import shown
 from todo_cli.services.tasks.pipeline import Fragments
@@ -82,18 +82,18 @@ def moment(value: Any) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
-def status(row: Mapping[str, Any], now: datetime) -> str:
+def status(row: Mapping[str, Any], now: datetime) -> TaskStatus:
     if row["deleted_at"] is not None:
-        return "deleted"
+        return TaskStatus.deleted
     if row["recur"] is not None:
-        return "recurring"
+        return TaskStatus.recurring
     if not row["completed"] and row["until"] is not None and row["until"] <= now:
-        return "deleted"  # expired: past its `until`
+        return TaskStatus.deleted  # expired: past its `until`
     if row["completed"]:
-        return "completed"
+        return TaskStatus.completed
     if row["wait"] is not None and row["wait"] > now:
-        return "waiting"
-    return "pending"
+        return TaskStatus.waiting
+    return TaskStatus.pending
 
 
 def public(row: Mapping[str, Any], now: datetime) -> TaskPublic:

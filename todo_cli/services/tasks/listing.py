@@ -32,7 +32,7 @@ from todo_cli.choices import DESCENDING_BY_DEFAULT, Sort, Status
 from todo_cli.columns import JsonValue
 from todo_cli.errors import NotFound
 from todo_cli.models import Task
-from todo_cli.rules import DEFAULT_PAGE_SIZE, row_id, storable
+from todo_cli.rules import DEFAULT_PAGE_SIZE, ID_LIMIT, row_id, storable
 from todo_cli.schemas import Page
 from todo_cli.services.paging import user_page
 from todo_cli.services.tasks import images
@@ -238,7 +238,7 @@ def matching(w: Work, q: TaskQuery) -> list[tuple[int, str]]:
 @unit_of_work(one_statement=True)
 def named(w: Work, ids: list[int]) -> list[tuple[int, str]]:
     """The (id, title) of the user's tasks among `ids` (in the trash or not), to ask about."""
-    wanted = sorted({i for i in ids if 0 < i < 2**63})
+    wanted = sorted({i for i in ids if 0 < i < ID_LIMIT})
     rows = w.session.execute(
         select(col(Task.id), col(Task.title))
         .where(col(Task.user_id) == w.me, col(Task.id).in_(wanted))
