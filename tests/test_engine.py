@@ -206,9 +206,9 @@ def test_a_second_write_in_a_one_statement_unit_is_refused(pg_url: str) -> None:
     with session_scope(engine, write=True, one_statement=True) as s:
         s.execute(add, {"i": "u1", "e": "u1@x.com"})
         assert s.execute(sa.text("SELECT count(*) FROM users")).scalar() == 1
-    with pytest.raises(RuntimeError, match="sent a second write"):
-        with session_scope(engine, write=True, one_statement=True) as s:
-            s.execute(add, {"i": "u2", "e": "u2@x.com"})
-            s.execute(add, {"i": "u3", "e": "u3@x.com"})
+    second = pytest.raises(RuntimeError, match="sent a second write")
+    with second, session_scope(engine, write=True, one_statement=True) as s:
+        s.execute(add, {"i": "u2", "e": "u2@x.com"})
+        s.execute(add, {"i": "u3", "e": "u3@x.com"})
     # The first write of that unit committed on its own (autocommit); the second never ran.
     assert query(pg_url, "SELECT id FROM users ORDER BY id") == [("u1",), ("u2",)]
