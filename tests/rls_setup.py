@@ -93,7 +93,7 @@ def fill(admin_url: str, user: str, secret: str) -> dict[str, int]:
     """Rows of every kind for `user`, made by the administrator with `--user`: tasks (one
     depending on another), an annotation, journal entries, a conversation with messages that
     contain `secret`."""
-    first = js(admin_url, "add", f"{user} first +shop", user=user)
+    first = js(admin_url, "add", f"{user} first", "-t", "shop", user=user)
     second = js(admin_url, "add", f"{user} second", "--depends", str(first["id"]), user=user)
     ok(admin_url, "annotate", str(first["id"]), f"{user} note", user=user)
     ok(admin_url, "complete", str(second["id"]), user=user)
