@@ -70,22 +70,35 @@ def map_login(s: Session, user_id: str, role: str, password: str | None) -> Logi
     if created and password is None:
         password = new_password()
     if created:
-        # Utility statements take no server-side parameters; psycopg2 quotes the literal.
-        s.execute(
-            text(
-                f'CREATE ROLE "{role}" LOGIN PASSWORD :p NOSUPERUSER NOCREATEDB NOCREATEROLE'
-                " NOREPLICATION NOBYPASSRLS INHERIT"
-            ),
-            {"p": password},
+        _with_password(
+            s,
+            f'CREATE ROLE "{role}" LOGIN PASSWORD %s NOSUPERUSER NOCREATEDB NOCREATEROLE'
+            " NOREPLICATION NOBYPASSRLS INHERIT",
+            password,
         )
     elif password is not None:
-        s.execute(text(f'ALTER ROLE "{role}" LOGIN PASSWORD :p'), {"p": password})
+        _with_password(s, f'ALTER ROLE "{role}" LOGIN PASSWORD %s', password)
     _grant(s, role)
     s.execute(
         text(f"INSERT INTO {LOGINS} (login_role, user_id) VALUES (:r, :u)"),
         {"r": role, "u": user_id},
     )
     return Login(role, created, password)
+
+
+def _with_password(s: Session, sql: str, password: str | None) -> None:
+    """Run `sql` with the password quoted in by psycopg2 (utility statements take no server
+    parameters), on the driver's cursor: SQLAlchemy would show the parameters in a
+    traceback (`--verbose`) and in `--profile`, and the password must never be printed."""
+    from sqlalchemy.exc import DBAPIError
+
+    conn = s.connection()
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        with conn.connection.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
+            cur.execute(sql, (password,))
+    except dbapi.Error as e:
+        raise DBAPIError.instance(sql, None, e, dbapi.Error) from None
 
 
 def _grant(s: Session, role: str) -> None:
