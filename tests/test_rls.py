@@ -193,6 +193,7 @@ def test_the_list_query_uses_the_index_with_the_lookup_run_once(shared: Shared) 
         )
     assert "ix_tasks_user_live_created" in plan
     assert "InitPlan" in plan and "SubPlan" not in plan  # once per statement, not per row
+    assert "pk_user_logins" in plan  # the role's user: one probe of the mapping's key
 
 
 def test_a_table_reaching_user_rows_by_foreign_key_is_protected(shared: Shared) -> None:

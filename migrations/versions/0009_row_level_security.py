@@ -32,9 +32,11 @@ depends_on: str | Sequence[str] | None = None
 DROPS: tuple[str, ...] = (rls.LOGINS,)
 
 # A role name is at most 63 bytes (NAMEDATALEN - 1); the user id's length is `USER_ID_MAX`.
+# COLLATE "C", the collation of `current_user` (type name): compared with the default
+# collation, the primary key's index could not serve `login_role = current_user::text`.
 _CREATE_LOGINS = f"""
 CREATE TABLE {rls.LOGINS} (
-    login_role VARCHAR(63) NOT NULL,
+    login_role VARCHAR(63) COLLATE "C" NOT NULL,
     user_id VARCHAR(64) NOT NULL,
     created_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
     CONSTRAINT pk_{rls.LOGINS} PRIMARY KEY (login_role),
