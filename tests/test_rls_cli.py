@@ -155,6 +155,8 @@ def test_user_add_login_refusals(shared: Shared, sqlite_url: str) -> None:
     superuser = todo(admin, "user", "add", "e@example.com", "--login", "postgres")
     assert superuser.exit_code == 1 and "bypasses row-level security" in superuser.stderr
     assert [u["id"] for u in js(admin, "user", "list")["items"]] == ["alice", "bob"]
+    lone = todo(admin, "user", "add", "e@example.com", "--password-stdin", input="pw\n")
+    assert (lone.exit_code, lone.stderr) == (2, "error: --password-stdin goes with --login ROLE\n")
     local = todo(sqlite_url, "user", "add", "e@example.com", "--login", "eve")
     assert local.exit_code == 2 and "PostgreSQL" in local.stderr
 

@@ -64,7 +64,9 @@ def add(
     data = validate(UserCreate, {"email": email, "name": name, "id": user_id})
     if login is None:
         if password_stdin:
-            raise typer.BadParameter("--password-stdin goes with --login")
+            from todo_cli.errors import BadInput
+
+            raise BadInput("--password-stdin goes with --login ROLE")
         user = users.add_user(runtime(ctx), data)
         if json:
             render.print_json(user.to_json())
