@@ -139,7 +139,7 @@ class Mix:
         words = ", ".join(f"'{w}'" for w in WORDS)
         tags = ", ".join(f"'{t}'" for t in TAGS)
         return f"""
-INSERT INTO tasks ({COLUMNS})
+INSERT INTO tasks ({COLUMNS}, uuid)
 SELECT uid, 'Bench task ' || i || ': ' || (ARRAY[{words}])[h % 5 + 1],
        CASE WHEN h % 2 = 1 THEN 'Notes for task ' || i END,
        done, NULLIF(h % 4, 0),
@@ -148,7 +148,8 @@ SELECT uid, 'Bench task ' || i || ': ' || (ARRAY[{words}])[h % 5 + 1],
        CASE WHEN del THEN c + interval '2 days' WHEN done THEN c + interval '1 day' ELSE c END,
        CASE WHEN done THEN c + interval '1 day' END,
        CASE WHEN del THEN c + interval '2 days' END,
-       ((ARRAY[{tags}])[h % 5 + 1])::jsonb
+       ((ARRAY[{tags}])[h % 5 + 1])::jsonb,
+       gen_random_uuid()::text  -- NOT NULL since migration 0007
 FROM (
     SELECT i, h, uid, c, {done} AS done, {deleted} AS del
     FROM (

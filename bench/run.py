@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import importexport
+import rls
 import scale
 import startup
 import taskwarrior
@@ -96,6 +97,7 @@ SECTIONS: dict[str, Callable[[Config, Path], Section]] = {  # in the issue's ord
     "io": importexport.main_run,
     "roundtrips": roundtrips,
     "chat": chat,
+    "rls": rls.main_run,
 }
 
 

@@ -113,7 +113,9 @@ def test_migrate_sql_prints_and_changes_nothing(empty_url: str) -> None:
 def test_history_lists_the_initial_revision(db_url: str) -> None:
     r = cli("--database-url", db_url, "db", "history")
     assert r.stdout == (
-        "0006 -> 0007 (head, current), the task model: uuids, projects, dates, recurrence, "
+        "0007 -> 0009 (head, current), row-level security: each login role mapped to a user sees "
+        "and changes only that user's rows\n"
+        "0006 -> 0007, the task model: uuids, projects, dates, recurrence, "
         "annotations, dependencies, journal\n"
         "0005 -> 0006, ids are never handed out twice: SQLite tables become AUTOINCREMENT\n"
         "0004 -> 0005, request keys: index only the rows that have one\n"

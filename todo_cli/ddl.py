@@ -64,10 +64,12 @@ def ddl_metadata() -> MetaData:
 
 # The expression indexes of `--sort urgency` are backend-specific too (migration 0007).
 URGENCY_INDEXES = "ix_tasks_urgency"
+# PostgreSQL only, like row-level security itself (migration 0009, services/database/rls.py).
+LOGIN_OBJECTS = "user_logins"
 
 
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, other: object
 ) -> bool:
-    """Alembic filter: leave the hand-written search objects out of autogenerate."""
-    return not (name or "").startswith((*SEARCH_ONLY_OBJECTS, URGENCY_INDEXES))
+    """Alembic filter: leave the hand-written backend-specific objects out of autogenerate."""
+    return not (name or "").startswith((*SEARCH_ONLY_OBJECTS, URGENCY_INDEXES, LOGIN_OBJECTS))
