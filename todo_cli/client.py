@@ -185,12 +185,14 @@ def run(argv: list[str]) -> int | None:
         return None
     with sock, _Forwarder() as forwarder:
         try:
-            protocol.send(sock, _run_request(argv), [0, 1, 2])
+            protocol.send(sock, _run_request(argv))
             reply, fds = protocol.recv(sock)
             protocol.close_all(fds)
             pid = reply.get("pid") if reply is not None else None
             if isinstance(pid, int) and pid > 1:
-                protocol.send(sock, {"go": True})  # from here on the command is the worker's
+                # Only now our stdin, stdout and stderr: a server that hangs before this
+                # point never holds them (a reader of our pipe would wait for it forever).
+                protocol.send(sock, {"go": True}, [0, 1, 2])  # the command is the worker's
             elif reply is not None and reply.get("restart"):
                 _start_quietly(data)  # the old server is on its way out
                 return None

@@ -49,7 +49,7 @@ def main(argv: list[str]) -> int:
     worker.COMMAND = preload()
     server.listen()
     reason = server.serve()
-    log(f"exited: {reason} after {server.served} commands")
+    log(f"exited: {reason}; commands served: {server.served}")
     return 0
 
 

@@ -77,6 +77,10 @@ class Server:
             fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             return False
+        pid_file = os.path.join(state, "pid")
+        with open(pid_file + ".tmp", "w") as fh:
+            json.dump({"pid": os.getpid(), "since": self.started}, fh)
+        os.replace(pid_file + ".tmp", pid_file)
         return True
 
     def listen(self) -> None:
@@ -101,10 +105,6 @@ class Server:
         for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, lambda *_: None)
         self.sel.register(self._wake_r, selectors.EVENT_READ, "signal")
-        pid_file = os.path.join(state, "pid")
-        with open(pid_file + ".tmp", "w") as fh:
-            json.dump({"pid": os.getpid(), "since": self.started}, fh)
-        os.replace(pid_file + ".tmp", pid_file)
 
     def _close_listener(self) -> None:
         if self.listener is None:
@@ -144,6 +144,7 @@ class Server:
 
     def serve(self) -> str:
         self.log(f"started pid {os.getpid()}")
+        self.last_activity = time.monotonic()  # idle from now, not from before the imports
         while True:
             for key, _events in self.sel.select(self._timeout()):
                 if key.data == "accept":
@@ -192,11 +193,11 @@ class Server:
         except (OSError, protocol.ProtocolError, ValueError):
             conn.close()
             return
+        protocol.close_all(fds)
         op = message.get("op") if message is not None else None
         if op == "run" and message is not None:
-            self._run(conn, message, fds)
+            self._run(conn, message)
             return
-        protocol.close_all(fds)
         with contextlib.suppress(OSError):
             if op == "status":
                 protocol.send(conn, self.status())
@@ -220,17 +221,14 @@ class Server:
             "socket": self.sock_path,
         }
 
-    def _run(self, conn: socket.socket, message: dict[str, Any], fds: list[int]) -> None:
+    def _run(self, conn: socket.socket, message: dict[str, Any]) -> None:
         worker: Worker | None = None
-        try:
-            if message.get("version") != self.fingerprint or self.stopping is not None:
-                self._stop("the installed code changed")
-                with contextlib.suppress(OSError):
-                    protocol.send(conn, {"restart": True})
-            elif len(fds) == 3:
-                worker = self._hand_over(message, fds, conn)
-        finally:
-            protocol.close_all(fds)
+        if message.get("version") != self.fingerprint or self.stopping is not None:
+            self._stop("the installed code changed")
+            with contextlib.suppress(OSError):
+                protocol.send(conn, {"restart": True})
+        else:
+            worker = self._hand_over(message, conn)
         if worker is None:
             conn.close()
             return
@@ -238,12 +236,11 @@ class Server:
         worker.conn = conn
         self.sel.register(conn, selectors.EVENT_READ, worker)
 
-    def _hand_over(
-        self, message: dict[str, Any], fds: list[int], conn: socket.socket
-    ) -> Worker | None:
-        """Tell the client which worker will run its command, and give it the command once
-        the client says go: a client that gave up waiting (and runs the command itself)
-        never has it run twice. The worker is the ready spare, else a new one."""
+    def _hand_over(self, message: dict[str, Any], conn: socket.socket) -> Worker | None:
+        """Tell the client which worker will run its command; it answers go, with its stdin,
+        stdout and stderr, and only then does the worker get the command: a client that gave
+        up waiting (and ran the command itself) never has it run twice. The worker is the
+        ready spare, else a new one."""
         worker, self.spare = self.spare, None
         if worker is not None:
             with contextlib.suppress(KeyError, ValueError):
@@ -254,15 +251,17 @@ class Server:
         if worker is None:
             worker = fork_worker(self, None)
         self.running[worker.pid] = worker
+        fds: list[int] = []
         try:
             protocol.send(conn, {"pid": worker.pid})
-            go, extra = protocol.recv(conn)
-            protocol.close_all(extra)
-            if go is not None and go.get("go") and worker.give(message, fds):
+            go, fds = protocol.recv(conn)
+            if go is not None and go.get("go") and len(fds) == 3 and worker.give(message, fds):
                 worker.started = True
                 return worker
         except (OSError, protocol.ProtocolError, ValueError):
             pass
+        finally:
+            protocol.close_all(fds)
         worker.retire()  # reaped (and forgotten) by the loop
         return None
 
