@@ -17,7 +17,7 @@ _LOG_LIMIT = 256 << 10
 
 
 def _logger(data: str) -> Callable[[str], None]:
-    from todo_cli.client import state_dir
+    from todo_cli.server.paths import state_dir
 
     path = os.path.join(state_dir(data), "log")
 

@@ -12,8 +12,6 @@ status when the server reaps it. It exits after TODO_SERVER_IDLE seconds without
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
 import os
 import selectors
 import signal
@@ -23,9 +21,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from todo_cli import client
-from todo_cli.server import protocol
+from todo_cli.server import paths, protocol
 from todo_cli.server.children import Worker, fork_worker
+from todo_cli.server.place import Place
 
 DEFAULT_IDLE = 600.0
 SPARE_MAX_AGE = 180.0  # seconds: an older spare connection is replaced, not trusted
@@ -50,7 +48,7 @@ class Server:
         self.data = data
         self.log = log
         self.idle = idle_seconds(os.environ)
-        self.fingerprint = client.fingerprint()
+        self.fingerprint = paths.fingerprint()
         self.started = time.time()
         self.last_activity = time.monotonic()
         self.served = 0
@@ -60,46 +58,18 @@ class Server:
         self.spare_after = 0.0
         self.last_url: str | None = None
         self.sel = selectors.DefaultSelector()
-        self.listener: socket.socket | None = None
-        self.lock: Any = None
-        self.sock_path = client.socket_path(data)
+        self.place = Place(data)
         self._wake_r, self._wake_w = os.pipe()
 
     # -- set-up and shut-down --------------------------------------------------------------
 
     def claim(self) -> bool:
         """Take the data dir's lock; False if another server has it."""
-        state = client.state_dir(self.data)
-        os.makedirs(state, mode=0o700, exist_ok=True)
-        client.check_private(state)
-        self.lock = open(os.path.join(state, "lock"), "a+")  # noqa: SIM115 - held for life
-        try:
-            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return False
-        pid_file = os.path.join(state, "pid")
-        with open(pid_file + ".tmp", "w") as fh:
-            json.dump({"pid": os.getpid(), "since": self.started}, fh)
-        os.replace(pid_file + ".tmp", pid_file)
-        return True
+        return self.place.claim()
 
     def listen(self) -> None:
         """Bind the socket (after the imports: until then clients run in-process)."""
-        state = client.state_dir(self.data)
-        sock_dir = os.path.dirname(self.sock_path)
-        if sock_dir != state:
-            with contextlib.suppress(FileExistsError):
-                os.mkdir(sock_dir, 0o700)
-            client.check_private(sock_dir)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.sock_path)  # a dead server's: we hold the lock
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(self.sock_path)
-        os.chmod(self.sock_path, 0o600)
-        listener.listen(64)
-        listener.setblocking(False)
-        self.listener = listener
-        self.sel.register(listener, selectors.EVENT_READ, "accept")
+        self.sel.register(self.place.listen(), selectors.EVENT_READ, "accept")
         os.set_blocking(self._wake_w, False)
         signal.set_wakeup_fd(self._wake_w)
         for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -107,18 +77,9 @@ class Server:
         self.sel.register(self._wake_r, selectors.EVENT_READ, "signal")
 
     def _close_listener(self) -> None:
-        if self.listener is None:
-            return
-        self.sel.unregister(self.listener)
-        self.listener.close()
-        self.listener = None
-        with contextlib.suppress(OSError):
-            os.unlink(self.sock_path)
-        with contextlib.suppress(OSError):
-            os.unlink(os.path.join(client.state_dir(self.data), "pid"))
-        if self.lock is not None:  # a new server may start while we finish our commands
-            self.lock.close()
-            self.lock = None
+        if self.place.listener is not None:
+            self.sel.unregister(self.place.listener)
+        self.place.leave()
 
     def _stop(self, reason: str) -> None:
         if self.stopping is None:
@@ -129,13 +90,10 @@ class Server:
 
     def close_in_child(self, keep: Worker | None = None) -> None:
         """In a forked worker: let go of every descriptor of the server's."""
-        if self.listener is not None:
-            self.listener.close()
+        self.place.close_in_child()
         self.sel.close()
         for fd in (self._wake_r, self._wake_w):
             os.close(fd)
-        if self.lock is not None:
-            self.lock.close()
         for other in [*self.running.values(), self.spare]:
             if other is not None and other is not keep:
                 other.close()
@@ -177,9 +135,9 @@ class Server:
             self._stop("signal")
 
     def _accept(self) -> None:
-        assert self.listener is not None
+        assert self.place.listener is not None
         try:
-            conn, _ = self.listener.accept()
+            conn, _ = self.place.listener.accept()
         except (BlockingIOError, InterruptedError):
             return
         conn.settimeout(2.0)
@@ -217,8 +175,8 @@ class Server:
             "version": self.fingerprint,
             "idle_exit_seconds": self.idle,
             "spare_worker": spare.pid if spare is not None else None,
-            "spare_connected": bool(spare is not None and spare.url),
-            "socket": self.sock_path,
+            "spare_connected": bool(spare is not None and spare.url and spare.ready),
+            "socket": self.place.sock_path,
         }
 
     def _run(self, conn: socket.socket, message: dict[str, Any]) -> None:
