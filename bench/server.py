@@ -170,10 +170,10 @@ def pg_section(tmp: Path, rtt_ms: float) -> list[str]:
             via = make_url(url).set(host="127.0.0.1", port=px.port).render_as_string(False)
             env = {**os.environ, "TODO_HOME": str(home), "DATABASE_URL": via, "TODO_SERVER": "on"}
             off = {**env, "TODO_SERVER": "off"}
-            for i in range(20):
+            for i in range(60):
                 subprocess.run([TODO, "add", f"t{i}"], env=off, capture_output=True, check=True)
             start_server(env)
-            ids = iter(range(1, 20))
+            ids = iter(range(1, 61))
             cmds: dict[str, Callable[[], list[str]]] = {
                 "add": lambda: [TODO, "add", "x"],
                 "list": lambda: [TODO, "list"],
@@ -220,10 +220,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="todo_bench_server_") as t:
         tmp = Path(t)
         common.prepare_env(tmp)
-        out = ["## Command server", "", *sqlite_section(tmp, a.runs)]
+        print("\n".join(["## Command server", "", *sqlite_section(tmp, a.runs)]), flush=True)
         if not a.no_pg and common.pg_ok() is None:
-            out += ["", *pg_section(tmp, a.rtt_ms)]
-    print("\n".join(out))
+            print("\n".join(["", *pg_section(tmp, a.rtt_ms)]), flush=True)
     return 0
 
 

@@ -12,8 +12,9 @@ from todo_cli.cli.suggest import SuggestingGroup
 app = typer.Typer(
     cls=SuggestingGroup,
     help=(
-        "The command server: commands in a terminal run in a process that has todo loaded "
-        "already. TODO_SERVER=off never uses one, TODO_SERVER=on also outside terminals."
+        "See or stop the background command server.\n\n"
+        "Commands in a terminal run in a process that has todo loaded already. "
+        "TODO_SERVER=off never uses one, TODO_SERVER=on also outside terminals."
     ),
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -23,7 +24,9 @@ STOP_WAIT = 15.0  # seconds: a server finishes the commands it runs before it ex
 
 @app.command()
 def status(json: JsonOpt = False) -> None:
-    """Say whether the server runs, since when, its pid and how many commands it served.
+    """Whether the server runs, and since when.
+
+    Also its pid, how many commands it served and its spare worker.
 
     Example: todo server status --json
     """
@@ -49,8 +52,9 @@ def status(json: JsonOpt = False) -> None:
 
 @app.command()
 def stop() -> None:
-    """Stop the server, once the commands it runs have finished. The next command in a
-    terminal starts a new one.
+    """Stop the server (after the commands it runs).
+
+    The next command in a terminal starts a new one.
 
     Example: todo server stop
     """

@@ -82,7 +82,7 @@ def warm_up(command: Any) -> None:
     scratch = tempfile.mkdtemp(prefix="todo-warm-")
     try:
         os.environ.clear()
-        os.environ.update({"TODO_HOME": scratch, "PATH": saved_env.get("PATH", "")})
+        os.environ["TODO_HOME"] = scratch  # and nothing else: no database, no .env settings
         for args in _WARM_UP:
             sys.argv = ["todo", *args]
             with contextlib.suppress(Exception, SystemExit):
