@@ -277,15 +277,19 @@ class Server:
         worker.close()
 
     def _tend_spare(self) -> None:
-        """Keep one spare, connected to the last command's database and not too old."""
+        """Keep one spare: connected to the last command's database while commands come,
+        and never on a connection older than SPARE_MAX_AGE."""
+        now = time.monotonic()
+        # After a quiet spell the spare stays unconnected: one reconnecting every few
+        # minutes of an idle evening would keep a Neon compute from suspending.
+        url = self.last_url if now - self.last_activity < SPARE_MAX_AGE else None
         spare = self.spare
-        if spare is not None and (
-            spare.url != self.last_url or time.monotonic() - spare.born > SPARE_MAX_AGE
-        ):
+        stale = spare is not None and spare.url is not None and now - spare.born > SPARE_MAX_AGE
+        if spare is not None and (spare.url != url or stale):
             self._retire_spare()
             spare = None
-        if spare is None and time.monotonic() >= self.spare_after:
-            self.spare = fork_worker(self, self.last_url)
+        if spare is None and now >= self.spare_after:
+            self.spare = fork_worker(self, url)
             self.sel.register(self.spare.ctrl, selectors.EVENT_READ, self.spare)
 
     def _retire_spare(self) -> None:
