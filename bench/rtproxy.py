@@ -50,6 +50,7 @@ class CountingProxy:
     ) -> None:
         self.target = target
         self.on_close = on_close
+        self.delay = 0.0  # seconds added before each reply is forwarded: a slower network
         self._lock = threading.Condition()
         self._totals = Stats()
         self._active: dict[int, tuple[ConnStats, socket.socket, socket.socket]] = {}
@@ -163,6 +164,8 @@ class CountingProxy:
                     conn.server_spoke = True
                     conn.bytes_down += len(data)
                     t.bytes_down += len(data)
+            if self.delay and not up:
+                time.sleep(self.delay)
             try:
                 dst.sendall(data)
             except OSError:

@@ -32,7 +32,14 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     monkeypatch.chdir(work)
     # Keep retries of unreachable servers short; fault-injection tests set their own deadline.
     monkeypatch.setenv("TODO_RETRY_SECONDS", "1")
+    # The command server: off unless this is the server pass (TODO_TEST_SERVER=on, which runs
+    # subprocess commands through a server of this test's data dir); stopped afterwards.
+    from tests import servers
+
+    monkeypatch.setenv("TODO_SERVER", "on" if servers.server_pass() else "off")
+    monkeypatch.delenv("TODO_SERVER_IDLE", raising=False)
     yield
+    servers.stop_all(tmp_path)
 
 
 def _pg_admin_url() -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from tests import servers
 from todo_cli.cli.app import app
 from todo_cli.services.work import local_identity
 
@@ -61,8 +62,10 @@ def cli(*args: str, input: str | None = None, env: dict[str, str] | None = None)
 
 
 def proc(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
-    """Run `python -m todo_cli ARGS` as a real subprocess, with the test's environment."""
+    """Run `python -m todo_cli ARGS` as a real subprocess, with the test's environment
+    (through the command server in the server pass: tests/servers.py)."""
     full_env = {**os.environ, **(env or {})}
+    servers.ensure(full_env)
     p = subprocess.run(
         [sys.executable, "-m", "todo_cli", *args],
         input=input,

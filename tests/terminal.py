@@ -14,6 +14,8 @@ import termios
 import time
 from dataclasses import dataclass
 
+from tests import servers
+
 
 @dataclass
 class TtyRun:
@@ -41,6 +43,7 @@ def on_tty(
     for var in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "LINES"):
         full_env.pop(var, None)
     full_env.update(env or {})
+    servers.ensure(full_env)
     proc = subprocess.Popen(
         [sys.executable, "-m", "todo_cli", *args],
         stdin=slave,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from todo_cli import __version__, render
-from todo_cli.cli import chat, database, notes, state, tasks, transfer, trash, users
+from todo_cli.cli import chat, database, notes, server, state, tasks, transfer, trash, users
 from todo_cli.cli.suggest import SuggestingGroup
 from todo_cli.errors import TodoError
 
@@ -227,6 +227,7 @@ for module in (tasks, state, trash, notes, transfer):
 app.add_typer(chat.app, name="chat")
 app.add_typer(users.app, name="user")
 app.add_typer(database.app, name="db")
+app.add_typer(server.app, name="server")
 
 
 def main() -> None:

@@ -84,6 +84,11 @@ class Runtime:
             self._target = resolve_database(self._database_url, self.settings)
         return self._target
 
+    @property
+    def resolved_target(self) -> DatabaseTarget | None:
+        """The database, if this run got as far as resolving it (else None)."""
+        return self._target
+
     def admin_target(self) -> DatabaseTarget:
         """The database for migrations: Neon's direct endpoint rather than its pooler."""
         return resolve_direct_database(self._database_url, self.settings)
@@ -95,8 +100,20 @@ class Runtime:
         return self._engine
 
     def make_engine(self, target: DatabaseTarget, *, fast: bool = True) -> Engine:
-        """An engine for `target` with this command's connect timeouts and profiling."""
+        """An engine for `target` with this command's connect timeouts and profiling (the
+        command server's spare worker may have connected it already: todo_cli/prepared.py)."""
+        from todo_cli import prepared
         from todo_cli.db import make_engine
+
+        ready = prepared.take(
+            target,
+            fast=fast,
+            profile=self.profile,
+            slow_ms=self.settings.slow_ms,
+            connect_timeout=self.next_connect_timeout,
+        )
+        if ready is not None:
+            return ready
 
         return make_engine(
             target,
