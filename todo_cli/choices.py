@@ -70,6 +70,8 @@ class Role(StrEnum):
     user = "user"
     assistant = "assistant"
     system = "system"
+    developer = "developer"
+    tool = "tool"
 
 
 class TaskImportFormat(StrEnum):
@@ -85,6 +87,7 @@ class TaskExportFormat(StrEnum):
 class ChatExportFormat(StrEnum):
     json = "json"
     markdown = "markdown"
+    openai = "openai"
 
 
 def sql_in(column: str, values: list[str] | list[int]) -> str:

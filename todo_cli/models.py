@@ -35,8 +35,10 @@ from todo_cli.columns import JsonValue, UTCDateTime
 from todo_cli.rules import (
     DESCRIPTION_MAX,
     EMAIL_MAX,
+    MODEL_MAX,
     NAME_MAX,
     PROJECT_MAX,
+    SOURCE_ID_MAX,
     TITLE_MAX,
     USER_ID_MAX,
     UUID_LENGTH,
@@ -44,7 +46,7 @@ from todo_cli.rules import (
 from todo_cli.when import utcnow
 
 # Bump this together with a new file in migrations/versions/ (a test checks they agree).
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"
 # SQLite: AUTOINCREMENT, so a purged row's id is never given to another row.
 _NO_ID_REUSE = {"sqlite_autoincrement": True}
 
@@ -204,6 +206,8 @@ class Conversation(SQLModel, table=True):
         CheckConstraint("message_count >= 0", name="message_count_positive"),
         # `chat list`: by last activity, newest first.
         Index("ix_conversations_user_updated", "user_id", "updated_at", "id"),
+        # An import finds the conversations an earlier import of the same source made.
+        UniqueConstraint("user_id", "source", "source_id"),
         _NO_ID_REUSE,
     )
 
@@ -220,6 +224,12 @@ class Conversation(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    # Where an imported conversation came from (a chat_formats FORMATS name) and its id there;
+    # both NULL for one made in todo.
+    source: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    source_id: str | None = Field(
+        default=None, sa_column=Column(String(SOURCE_ID_MAX), nullable=True)
+    )
 
 
 class Message(SQLModel, table=True):
@@ -231,6 +241,8 @@ class Message(SQLModel, table=True):
         # `chat show`: one conversation's messages, oldest first, paged.
         Index("ix_messages_conversation_created", "conversation_id", "created_at", "id"),
         Index("ix_messages_user_created", "user_id", "created_at"),
+        # A second import of a source adds only the messages it has not added yet.
+        UniqueConstraint("conversation_id", "source_id"),
         _NO_ID_REUSE,
     )
 
@@ -247,6 +259,10 @@ class Message(SQLModel, table=True):
     role: str = Field(sa_column=Column(String(16), nullable=False))
     content: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    model: str | None = Field(default=None, sa_column=Column(String(MODEL_MAX), nullable=True))
+    source_id: str | None = Field(
+        default=None, sa_column=Column(String(SOURCE_ID_MAX), nullable=True)
+    )
 
 
 def _partial(name: str, *columns: str, where: str, unique: bool = False) -> Index:
