@@ -90,6 +90,17 @@ class ChatExportFormat(StrEnum):
     openai = "openai"
 
 
+class ChatImportFormat(StrEnum):
+    """`chat import --format`: `auto` tells the others apart by content."""
+
+    auto = "auto"
+    todo = "todo"
+    openai = "openai"
+    chatgpt = "chatgpt"
+    claude = "claude"
+    llm = "llm"
+
+
 def sql_in(column: str, values: list[str] | list[int]) -> str:
     """A CHECK's condition: `column IN (...)`, from the members themselves."""
     listed = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values)

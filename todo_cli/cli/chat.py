@@ -1,13 +1,12 @@
 """`todo chat ...`: conversations and their messages, searchable."""
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from todo_cli import render
-from todo_cli.choices import ChatExportFormat, Role
+from todo_cli import render, render_chat
+from todo_cli.choices import ChatExportFormat, ChatImportFormat, Role
 from todo_cli.cli.options import (
     JsonOpt,
     PageOpt,
@@ -31,6 +30,9 @@ app = typer.Typer(
 )
 
 IdArg = Annotated[int, typer.Argument(metavar="ID", help="Conversation id.")]
+RefArg = Annotated[
+    str, typer.Argument(metavar="ID", help="Conversation id, or last (the latest active).")
+]
 SinceOpt = Annotated[
     str | None,
     typer.Option("--since", help="Only since WHEN: 2026-11-01, yesterday, -7d, -2w, -4h."),
@@ -92,57 +94,85 @@ def list_(
         return
     size = page_size if page_size != 20 else None
     hint = next_page(ctx, ["chat", "list"], {"since": since, "page-size": size}, page)
-    render.chat_list(result, next_hint=hint)
+    render_chat.chat_list(result, next_hint=hint)
 
 
 @app.command()
 def show(
     ctx: typer.Context,
-    conv_id: IdArg,
+    conv_id: RefArg,
     page: PageOpt = 1,
     page_size: PageSizeOpt = 50,
     since: SinceOpt = None,
+    raw: Annotated[bool, typer.Option("--raw", help="The text as stored, not Markdown.")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Show a conversation's messages, oldest first.
 
+    On a terminal the messages are rendered as Markdown (through a pager when they are
+    longer than the screen); --raw, or a pipe, prints the text as stored.
+
     Example: todo chat show 3 --page 2
+
+    Example: todo chat show last --raw | less
     """
     from todo_cli.services.chat import conversations as chat
 
-    conv, msgs = chat.show(runtime(ctx), conv_id, page, page_size, _since(since))
+    conv, msgs = chat.show(runtime(ctx), chat.parse_ref(conv_id), page, page_size, _since(since))
     if json:
         extra = {"total": msgs.total, "page": msgs.page, "page_size": msgs.page_size}
         render.print_json(_conv_json(conv, msgs.items, **extra))
         return
     size = page_size if page_size != 50 else None
-    hint = next_page(ctx, ["chat", "show", str(conv_id)], {"since": since, "page-size": size}, page)
-    render.chat_show(conv, msgs, hint)
+    flags = {"since": since, "page-size": size, "raw": raw or None}
+    hint = next_page(ctx, ["chat", "show", str(conv.id)], flags, page)
+    render_chat.chat_show(conv, msgs, hint, raw=raw)
+
+
+def _message_text(content: str | None) -> str:
+    """TEXT, or stdin: when TEXT is `-`, or not given and stdin is not a terminal."""
+    from todo_cli.errors import BadInput
+
+    if content is not None and content != "-":
+        return content
+    if sys.stdin.isatty():
+        if content is None:
+            raise BadInput("give the message as TEXT, or - to type it (or pipe it in)")
+        render.note("type the message; end it with Ctrl-D on a line of its own")
+    return read_stdin()
 
 
 @app.command()
 def say(
     ctx: typer.Context,
-    conv_id: IdArg,
-    content: Annotated[str, typer.Argument(metavar="TEXT", help="The message, or - for stdin.")],
+    conv_id: RefArg,
+    content: Annotated[
+        str | None,
+        typer.Argument(metavar="[TEXT|-]", help="The message; - or none: read from stdin."),
+    ] = None,
     role: Annotated[Role, typer.Option("--role", help="Who says it.")] = Role.user,
+    model: Annotated[str | None, typer.Option("--model", help="The model that wrote it.")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Add a message to a conversation.
 
+    ID may be `last`, the most recently active conversation. With no TEXT and stdin not a
+    terminal, the message is read from stdin.
+
     Example: todo chat say 3 "what should I pack?"
 
-    Example: llm "what to pack" | todo chat say 3 - --role assistant
+    Example: llm "what to pack" | todo chat say last --role assistant --model gpt-4o
     """
     from todo_cli.schemas import MessageCreate, validate
     from todo_cli.services.chat import conversations as chat
 
-    text = read_stdin() if content == "-" else content
-    msg = chat.say(runtime(ctx), conv_id, validate(MessageCreate, {"role": role, "content": text}))
+    ref = chat.parse_ref(conv_id)
+    data = {"role": role, "content": _message_text(content), "model": model}
+    msg = chat.say(runtime(ctx), ref, validate(MessageCreate, data))
     if json:
         render.print_json(msg.to_json())
     else:
-        render.message(f"added message {msg.id} to conversation {conv_id}")
+        render.message(f"added message {msg.id} to conversation {msg.conversation_id}")
 
 
 @app.command()
@@ -168,7 +198,7 @@ def search(
     if json:
         print_page(result)
         return
-    render.search_hits(
+    render_chat.search_hits(
         result,
         next_hint=next_page(
             ctx,
@@ -222,63 +252,95 @@ def delete(ctx: typer.Context, conv_id: IdArg, yes: YesOpt = False) -> None:
 @app.command()
 def export(
     ctx: typer.Context,
-    conv_id: IdArg,
+    conv_id: Annotated[
+        str | None, typer.Argument(metavar="[ID]", help="Conversation id, or last.")
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every conversation.")] = False,
     fmt: Annotated[
         ChatExportFormat, typer.Option("--format", help="Output format.")
     ] = ChatExportFormat.json,
 ) -> None:
-    """Write a whole conversation to stdout as JSON or Markdown.
+    """Write conversations to stdout: JSON, Markdown, OpenAI.
+
+    json is what `todo chat import` reads back (one conversation, or an array with --all);
+    openai is a messages array other tools take (with --all, JSON Lines of
+    {"title", "messages"}).
 
     Example: todo chat export 3 --format markdown > trip.md
-    """
-    import json
 
+    Example: todo chat export --all > chats.json
+    """
+    from todo_cli.chat_formats.writers import Writer
+    from todo_cli.errors import BadInput
     from todo_cli.schemas import ConversationPublic, MessagePublic
     from todo_cli.services.chat import conversations as chat
 
-    out = sys.stdout
-    written = {"head": False, "messages": 0}
+    if (conv_id is None) == (not all_):
+        raise BadInput("give a conversation ID or --all (not both)")
+    writer = Writer(sys.stdout, fmt.value, many=all_)
+    opened: list[bool] = []
 
-    def write(conv: ConversationPublic, messages: list[MessagePublic]) -> None:
-        markdown = fmt is ChatExportFormat.markdown
-        if not written["head"]:
-            written["head"] = True
-            if markdown:
-                out.write(f"# {conv.title or 'Untitled conversation'}\n")
-            else:  # the conversation object, left open for its "messages" array
-                head = json.dumps(conv.to_json(), ensure_ascii=False, indent=2)
-                out.write(head[: head.rfind("}")].rstrip() + ',\n  "messages": [')
-        for m in messages:
-            if markdown:
-                out.write(f"\n## {m.role} · {m.created_at.isoformat()}\n\n{m.content}\n")
-            else:
-                out.write(("," if written["messages"] else "") + "\n    ")
-                out.write(json.dumps(m.to_json(), ensure_ascii=False))
-            written["messages"] += 1
+    def write(conv: ConversationPublic | None, messages: list[MessagePublic]) -> None:
+        if not opened:
+            opened.append(True)
+            writer.begin()
+        if conv is not None:
+            if writer.convs:
+                writer.tail()
+            writer.head(conv)
+        writer.messages(messages)
 
-    chat.export_messages(runtime(ctx), conv_id, write)
-    if fmt is ChatExportFormat.json:
-        out.write("\n  ]\n}\n")
+    ref = chat.parse_ref(conv_id) if conv_id is not None else None
+    count = chat.export_messages(runtime(ctx), ref, write)
+    if not opened:
+        writer.begin()
+    if count:
+        writer.tail()
+    writer.end()
+    sys.stdout.flush()
 
 
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(metavar="FILE", help="A JSON file, or - for stdin.")],
+    source: Annotated[
+        str, typer.Argument(metavar="FILE", help="An export file or logs.db, or - for stdin.")
+    ],
+    fmt: Annotated[
+        ChatImportFormat, typer.Option("--format", help="The file's format (auto: detect).")
+    ] = ChatImportFormat.auto,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Title for the new conversations.")
+    ] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Import a conversation: a JSON list of {"role", "content"} (OpenAI style), or an object
-    with "messages" (and optionally "title"). All or nothing.
+    """Import chats: ChatGPT, Claude, llm, OpenAI.
 
-    Example: todo chat import chat.json   ·   cat chat.json | todo chat import -
+    Reads a ChatGPT or Claude data export (conversations.json or the export's .zip), an llm
+    logs.db (any version) or `llm logs --json` output, OpenAI messages (a JSON array, an
+    object with "messages", or JSON Lines of them), or `todo chat export --format json`.
+    Titles and times are kept. Importing the same source again adds only what is new.
+    One bad record rejects the whole file, and nothing is written.
+
+    Example: todo chat import ~/Downloads/chatgpt-export.zip
+
+    Example: todo chat import ~/.config/io.datasette.llm/logs.db
     """
-    from todo_cli.services.chat import conversations as chat
-    from todo_cli.services.chat import importing as chat_io
+    from todo_cli.chat_formats import open_chats
+    from todo_cli.schemas import ConversationCreate, validate
+    from todo_cli.services.chat import importing
 
-    data = chat_io.parse(read_stdin() if source == "-" else chat_io.read_file(Path(source)))
-    conv = chat.import_conversation(runtime(ctx), data)
+    if title is not None:
+        title = validate(ConversationCreate, {"title": title}).title
+    with render_chat.import_progress(source) as progress:
+        result = importing.import_chats(
+            runtime(ctx),
+            lambda: open_chats(source, fmt.value),
+            title=title,
+            reopenable=source != "-",
+            progress=progress,
+        )
     if json:
-        render.print_json(conv.to_json())
+        render.print_json(result.to_json())
     else:
-        count = render.plural(conv.message_count, "message")
-        render.message(f"imported conversation {conv.id} with {count}")
+        render_chat.import_summary(result)
