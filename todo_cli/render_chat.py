@@ -118,7 +118,8 @@ def _show_raw(conv: ConversationPublic, page: Page[MessagePublic], next_hint: st
 
     pieces = [f"{safe(conv.title) or '(untitled)'} #{conv.id}\n"]
     if not page.items:
-        pieces.append("no messages\n")
+        write(pieces[0] + "no messages\n")
+        return
     for m in page.items:
         pieces.append(f"\n{_head(m)}\n{safe_multiline(m.content)}\n")
     write("".join(pieces) + "\n")
@@ -179,16 +180,20 @@ def import_progress(name: str) -> Iterator[Callable[[int, int | None], None]]:
 
 
 def import_summary(result: Any) -> None:
-    """`imported 12 conversations (340 messages) from a chatgpt export; 180 already there`."""
-    parts = []
-    if result.conversations_added:
-        parts.append(f"imported {plural(result.conversations_added, 'conversation')}")
-    if result.conversations_updated:
-        parts.append(f"added to {plural(result.conversations_updated, 'conversation')}")
-    text = " and ".join(parts) or "nothing new"
-    text += f": {plural(result.messages_added, 'message')} from {result.format}"
-    if result.conversations_unchanged:
-        text += f" ({plural(result.conversations_unchanged, 'conversation')} already up to date)"
+    """What an import did, in one line: `imported conversation 4 with 2 messages`,
+    `3 conversations imported: 17 new messages`, or `nothing new (3 ... already up to date)`."""
+    added, grown = result.conversations_added, result.conversations_updated
+    unchanged = result.conversations_unchanged
+    if added == 1 and not grown:
+        item = result.items[0]
+        text = f"imported conversation {item['id']} with {plural(item['message_count'], 'message')}"
+    elif added or grown:
+        parts = [f"{plural(added, 'conversation')} imported"] if added else []
+        if grown:
+            parts.append(f"{plural(grown, 'conversation')} continued")
+        text = f"{', '.join(parts)}: {plural(result.messages_added, 'new message')}"
+    else:
+        text = "nothing new"
+    if unchanged:
+        text += f" ({plural(unchanged, 'conversation')} already up to date)"
     message(text)
-    if len(result.items) == 1 and result.conversations_added == 1:
-        message(f"conversation {result.items[0]['id']}: {safe(result.items[0]['title'])}")

@@ -178,35 +178,50 @@ def say(
 @app.command()
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(metavar="TEXT", help="Words to find (all of them).")],
+    query: Annotated[str, typer.Argument(metavar="TEXT", help="What to find (see above).")],
+    role: Annotated[Role | None, typer.Option("--role", help="Only messages by ROLE.")] = None,
+    conversation: Annotated[
+        int | None, typer.Option("--conversation", metavar="ID", help="Only in conversation ID.")
+    ] = None,
+    since: SinceOpt = None,
     page: PageOpt = 1,
     page_size: PageSizeOpt = 20,
     json: JsonOpt = False,
 ) -> None:
     """Search all your messages, best matches first.
 
-    Every word must occur, in any order and case. A word with punctuation inside, like
-    report.pdf or ada@example.com, matches those parts side by side. Quotes and operators
-    (AND, OR, NEAR, *) are plain text.
+    Words are ANDed, in any order and case; "a quoted phrase" matches the words side by
+    side; -word leaves out messages with it; lisbo* matches a prefix; OR between two terms
+    takes either. Punctuation inside a word (report.pdf, ada@example.com) matches those
+    parts side by side.
 
-    Example: todo chat search "passport visa"
+    Example: todo chat search "night train" lisbon OR porto -flight
+
+    Example: todo chat search lisbo* --role assistant --since -30d
     """
     from todo_cli.cli.options import print_page
     from todo_cli.services.chat import search as chat_search
 
-    result = chat_search.search(runtime(ctx), query, page, page_size)
+    result = chat_search.search(
+        runtime(ctx),
+        query,
+        page,
+        page_size,
+        role=role.value if role is not None else None,
+        conversation=conversation,
+        since=_since(since),
+    )
     if json:
         print_page(result)
         return
-    render_chat.search_hits(
-        result,
-        next_hint=next_page(
-            ctx,
-            ["chat", "search", query],
-            {"page-size": page_size if page_size != 20 else None},
-            page,
-        ),
-    )
+    flags: dict[str, Any] = {
+        "role": role.value if role is not None else None,
+        "conversation": conversation,
+        "since": since,
+        "page-size": page_size if page_size != 20 else None,
+    }
+    hint = next_page(ctx, ["chat", "search", query], flags, page)
+    render_chat.search_hits(result, next_hint=hint)
 
 
 @app.command()

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, insert, literal, select, update
 from sqlmodel import col
 
-from todo_cli.errors import NotFound
+from todo_cli.errors import BadInput, NotFound
 from todo_cli.models import Conversation, Message
 from todo_cli.rules import check_page, row_id
 from todo_cli.schemas import (
@@ -52,7 +52,7 @@ def parse_ref(value: str) -> ConvRef:
     try:
         return int(value)
     except ValueError:
-        raise NotFound(f"no conversation {value!r} (give its id, or `last`)") from None
+        raise BadInput(f"conversation ID must be a number or `last`, not {value!r}") from None
 
 
 def _mine(w: Work, conv_id: ConvRef) -> list[ColumnElement[bool]]:

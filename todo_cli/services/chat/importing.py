@@ -103,8 +103,8 @@ def _batches(chats: Iterator[ImportedConversation]) -> Iterator[list[ImportedCon
 class _Store:
     """One import's writes, batch by batch, in the unit of work's transaction."""
 
-    def __init__(self, w: Work, title: str | None, result: ImportResult) -> None:
-        self.w, self.s, self.uid, self.title, self.result = w, w.session, w.user_id(), title, result
+    def __init__(self, w: Work, uid: str, title: str | None, result: ImportResult) -> None:
+        self.s, self.uid, self.title, self.result = w.session, uid, title, result
         self.convs = Conversation.__table__  # type: ignore[attr-defined]
         self.msgs = Message.__table__  # type: ignore[attr-defined]
         self.now = utcnow()
@@ -267,11 +267,12 @@ def import_chats(
     """Read the file that `open_file()` opens and store what is new in it, in one
     transaction. A retry through a transient fault opens the file again, unless it cannot be
     (`reopenable=False`: stdin), in which case the unit is not retried."""
+    uid = w.user_id()  # first: a local user made on first use runs the work again
     with open_file() as chats:
         if not reopenable:
             w.output_started()
         result = ImportResult(chats.format)
-        store = _Store(w, title, result)
+        store = _Store(w, uid, title, result)
         for batch in _batches(iter(chats)):
             store.store(batch)
             if progress is not None:
