@@ -143,6 +143,10 @@ class _Store:
             key = (conv.format, _key(conv.source_id))
             row = found.get(key)
             seen = known.get(row.id, set()) if row is not None else set()
+            if row is not None and key[0] == "openai":
+                # OpenAI files have no ids, only positions: what the conversation holds
+                # (messages said here since included) is not new.
+                seen |= {str(i) for i in range(1, row.message_count + 1)}
             start = row.created_at if row is not None else None
             messages, first, last = self.messages(conv, seen, start)
             if row is None:
