@@ -102,7 +102,7 @@ def _page_out(parts: list[RenderableType], page: Page[Any], next_hint: str | Non
         out.print()
         footer(page, "message", next_hint)
     text = captured.get()
-    if text.count("\n") > out.height and os.environ.get("TODO_PAGER", "1") != "0":
+    if text.count("\n") > out.height:
         import pydoc
 
         # -R: keep the colours; -F: quit at once if it fits after all; -X: leave it on screen.

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     cls=SuggestingGroup,
-    help="Keep and search chat logs: conversations and their messages.",
+    help="Chat logs: keep, import, search, export.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -81,7 +81,9 @@ def list_(
     since: SinceOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """List conversations by last activity, newest first, with the last message.
+    """List conversations, latest activity first.
+
+    Each with its message count and the start of its last message.
 
     Example: todo chat list --since -7d
     """
@@ -275,7 +277,9 @@ def export(
         ChatExportFormat, typer.Option("--format", help="Output format.")
     ] = ChatExportFormat.json,
 ) -> None:
-    """Write conversations to stdout: JSON, Markdown, OpenAI.
+    """Export chats as JSON, Markdown or OpenAI.
+
+    Writes one conversation (ID, or last) or all of them (--all) to stdout.
 
     json is what `todo chat import` reads back (one conversation, or an array with --all);
     openai is a messages array other tools take (with --all, JSON Lines of
