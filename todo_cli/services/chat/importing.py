@@ -31,6 +31,15 @@ if TYPE_CHECKING:
 
 BATCH_CONVERSATIONS = 500
 BATCH_MESSAGES = 5000
+_MESSAGE_COLUMNS = (
+    "conversation_id",
+    "user_id",
+    "role",
+    "content",
+    "model",
+    "created_at",
+    "source_id",
+)
 _FTS_TRIGGER = "messages_fts_insert"  # migration 0002's, SQLite only
 
 
@@ -190,7 +199,7 @@ class _Store:
                 ),
                 grown,
             )
-            self.s.execute(insert(self.msgs), grown_messages)
+            self.insert_messages(grown_messages)
             self.result.messages_added += len(grown_messages)
 
     def insert(self, convs: list[dict[str, Any]], messages: list[list[dict[str, Any]]]) -> None:
@@ -210,9 +219,27 @@ class _Store:
             item["updated_at"] = conv["updated_at"].isoformat()
             self.result.items.append(item)
         if rows:
-            self.s.execute(insert(self.msgs), rows)
+            self.insert_messages(rows)
         self.result.conversations_added += len(convs)
         self.result.messages_added += len(rows)
+
+    def insert_messages(self, rows: list[dict[str, Any]]) -> None:
+        """A multi-row INSERT. On SQLite straight to the driver's executemany, the values
+        converted by the columns' own bind processors: SQLAlchemy's per-row handling of
+        parameters cost more than SQLite's insert itself."""
+        if self.s.get_bind().dialect.name != "sqlite":
+            self.s.execute(insert(self.msgs), rows)
+            return
+        conn = self.s.connection()
+        names = _MESSAGE_COLUMNS
+        procs = [self.msgs.c[n].type._cached_bind_processor(conn.dialect) for n in names]
+        values = [
+            tuple(p(row[n]) if p is not None else row[n] for n, p in zip(names, procs, strict=True))
+            for row in rows
+        ]
+        marks = ", ".join("?" for _ in names)
+        sql = f"INSERT INTO messages ({', '.join(names)}) VALUES ({marks})"
+        conn.exec_driver_sql(sql, values)
 
     def messages(
         self, conv: ImportedConversation, seen: set[str], start: datetime | None
