@@ -20,21 +20,24 @@ from todo_cli.schemas import HIT_END, HIT_START, MessagePublic, Page, SearchHit
 from todo_cli.services.chat.query import fts5_match, has_word, parse, pg_tsquery
 from todo_cli.services.work import Work, unit_of_work
 
+# Only what ranking needs is carried through the sort of all matches (id, time, rank); the
+# page's rows are read in full and get their headline afterwards. On a word in 2% of a million
+# messages the sort of 20,000 narrow rows, not 20,000 messages, is what the search costs.
 _PG = f"""
 WITH hits AS (
-    SELECT m.id, m.conversation_id, m.role, m.content, m.created_at, m.model,
-           ts_rank(m.search_vector, q.query) AS rank, q.query,
+    SELECT m.id, m.created_at, ts_rank(m.search_vector, q.query) AS rank,
            count(*) OVER () AS total
     FROM messages m, (SELECT {{query}}) AS q(query)
     WHERE m.search_vector @@ q.query AND m.user_id = ({{me}}){{filters}}
     ORDER BY rank DESC, m.created_at DESC, m.id DESC
     LIMIT :limit OFFSET :offset
 )
-SELECT h.id, h.conversation_id, h.role, h.content, h.created_at, h.total, c.title, h.model,
-       ts_headline('{SEARCH_CONFIG}', left(h.content, {SEARCH_MAX_CHARS}), h.query,
+SELECT m.id, m.conversation_id, m.role, m.content, m.created_at, h.total, c.title, m.model,
+       ts_headline('{SEARCH_CONFIG}', left(m.content, {SEARCH_MAX_CHARS}), q.query,
                    'StartSel={HIT_START}, StopSel={HIT_END}, MaxWords=24, MinWords=8, ShortWord=0,
                     MaxFragments=1')
-FROM hits h JOIN conversations c ON c.id = h.conversation_id
+FROM hits h JOIN messages m ON m.id = h.id JOIN conversations c ON c.id = m.conversation_id,
+     (SELECT {{query}}) AS q(query)
 ORDER BY h.rank DESC, h.created_at DESC, h.id DESC
 """
 
