@@ -15,22 +15,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, text, tuple_, update
 
 from todo_cli.models import Conversation, Message
-from todo_cli.rules import MODEL_MAX, SOURCE_ID_MAX, TITLE_MAX
+from todo_cli.rules import MODEL_MAX
+from todo_cli.services.chat.import_rows import (
+    ImportResult,
+    batches,
+    clean_title,
+    conversation_item,
+    source_key,
+    storable,
+)
 from todo_cli.services.work import Work, unit_of_work
 from todo_cli.when import utcnow
 
 if TYPE_CHECKING:
     from todo_cli.chat_formats import ChatImport, ImportedConversation
 
-BATCH_CONVERSATIONS = 500
-BATCH_MESSAGES = 5000
 _MESSAGE_COLUMNS = (
     "conversation_id",
     "user_id",
@@ -41,74 +46,6 @@ _MESSAGE_COLUMNS = (
     "source_id",
 )
 _FTS_TRIGGER = "messages_fts_insert"  # migration 0002's, SQLite only
-
-
-@dataclass
-class ImportResult:
-    """What an import did: counts, and the conversations it added to or made."""
-
-    format: str
-    conversations_added: int = 0
-    conversations_updated: int = 0  # already there, with new messages
-    conversations_unchanged: int = 0  # already there, nothing new
-    messages_added: int = 0
-    items: list[dict[str, Any]] = field(default_factory=list)  # the conversation JSON shape
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "format": self.format,
-            "conversations_added": self.conversations_added,
-            "conversations_updated": self.conversations_updated,
-            "conversations_unchanged": self.conversations_unchanged,
-            "messages_added": self.messages_added,
-            "items": self.items,
-        }
-
-
-def _text(value: str) -> str:
-    """Text as it can be stored: no NUL (PostgreSQL refuses it), no lone surrogates."""
-    value = value.replace("\x00", "")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        value = value.encode("utf-8", "replace").decode("utf-8")
-    return value
-
-
-def _title(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = " ".join(_text(value).split())
-    if len(value) > TITLE_MAX:
-        value = value[: TITLE_MAX - 1] + "…"
-    return value or None
-
-
-def _key(value: str) -> str:
-    """A source id that fits its column: a long one is replaced by a stable digest of it."""
-    if len(value) <= SOURCE_ID_MAX:
-        return value
-    from todo_cli.chat_formats.fields import stable_hash
-
-    return "sha256:" + stable_hash(value)
-
-
-def _batches(chats: Iterator[ImportedConversation]) -> Iterator[list[ImportedConversation]]:
-    """Conversations in batches; a conversation seen again (same source id) starts a new
-    batch, so within one batch every conversation is either new or already stored."""
-    batch: list[ImportedConversation] = []
-    keys: set[tuple[str, str]] = set()
-    messages = 0
-    for conv in chats:
-        key = (conv.format, _key(conv.source_id))
-        if key in keys or len(batch) >= BATCH_CONVERSATIONS or messages >= BATCH_MESSAGES:
-            yield batch
-            batch, keys, messages = [], set(), 0
-        batch.append(conv)
-        keys.add(key)
-        messages += len(conv.messages)
-    if batch:
-        yield batch
 
 
 class _Store:
@@ -122,7 +59,7 @@ class _Store:
 
     def existing(self, batch: list[ImportedConversation]) -> dict[tuple[str, str], Any]:
         c = self.convs.c
-        keys = {(conv.format, _key(conv.source_id)) for conv in batch}
+        keys = {(conv.format, source_key(conv.source_id)) for conv in batch}
         rows = self.s.execute(
             select(c.id, c.source, c.source_id, c.title, c.message_count, c.created_at)
             .add_columns(c.updated_at)
@@ -151,7 +88,7 @@ class _Store:
         grown: list[dict[str, Any]] = []
         grown_messages: list[dict[str, Any]] = []
         for conv in batch:
-            key = (conv.format, _key(conv.source_id))
+            key = (conv.format, source_key(conv.source_id))
             row = found.get(key)
             seen = known.get(row.id, set()) if row is not None else set()
             if row is not None and key[0] == "openai":
@@ -166,7 +103,7 @@ class _Store:
                 new_convs.append(
                     {
                         "user_id": self.uid,
-                        "title": self.title or _title(conv.title),
+                        "title": self.title or clean_title(conv.title),
                         "message_count": len(messages),
                         "created_at": created,
                         "updated_at": updated,
@@ -183,7 +120,9 @@ class _Store:
                 grown.append({"b_id": row.id, "b_added": len(messages), "b_updated": updated})
                 self.result.conversations_updated += 1
                 self.result.items.append(
-                    _item(row, len(messages), updated, row.message_count + len(messages))
+                    conversation_item(
+                        row, len(messages), updated, row.message_count + len(messages)
+                    ),
                 )
             else:
                 self.result.conversations_unchanged += 1
@@ -255,14 +194,14 @@ class _Store:
                 at = m.created_at
                 first = first or at
                 last = at if last is None or at > last else last
-            key = _key(m.source_id)
+            key = source_key(m.source_id)
             if key in seen:
                 continue
             seen.add(key)
-            content = _text(m.content)
+            content = storable(m.content)
             if not content.strip():
                 continue
-            model = _text(m.model)[:MODEL_MAX] if m.model else None
+            model = storable(m.model)[:MODEL_MAX] if m.model else None
             rows.append(
                 {
                     "user_id": self.uid,
@@ -274,18 +213,6 @@ class _Store:
                 }
             )
         return rows, first, last
-
-
-def _item(row: Any, added: int, updated: datetime, count: int) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "title": row.title,
-        "message_count": count,
-        "source": {"format": row.source, "id": row.source_id},
-        "created_at": row.created_at.isoformat(),
-        "updated_at": updated.isoformat(),
-        "messages_added": added,
-    }
 
 
 @unit_of_work(write=True, check="todo chat list")
@@ -306,7 +233,7 @@ def import_chats(
             w.output_started()
         result = ImportResult(chats.format)
         store = _Store(w, uid, title, result)
-        for batch in _batches(iter(chats)):
+        for batch in batches(iter(chats)):
             store.store(batch)
             if progress is not None:
                 progress(*chats.progress())
