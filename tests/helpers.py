@@ -41,8 +41,8 @@ PLAIN_KEYS = [
     "updated_at", "deleted_at",
 ]  # fmt: skip
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
-CONV_KEYS = ["id", "title", "message_count", "created_at", "updated_at"]
-MSG_KEYS = ["id", "conversation_id", "role", "content", "created_at"]
+CONV_KEYS = ["id", "title", "message_count", "source", "created_at", "updated_at"]
+MSG_KEYS = ["id", "conversation_id", "role", "content", "model", "created_at"]
 LOCAL_ID, LOCAL_EMAIL = local_identity()
 
 

@@ -76,7 +76,7 @@ def test_say_dash_reads_stdin_exactly(db_url: str) -> None:
     [
         (["hi", "--role", "robot"], None, 2,
          "Invalid value for '--role': Value error, 'robot' is not one of 'user', 'assistant', "
-         "'system'. (see: todo chat say --help)"),
+         "'system', 'developer', 'tool'. (see: todo chat say --help)"),
         ([""], None, 2, "message must not be empty"),
         (["  \t\n "], None, 2, "message must not be empty"),
         (["-"], "   \n", 2, "message must not be empty"),
@@ -101,7 +101,7 @@ def test_say_to_a_missing_conversation_is_exit_1(db_url: str) -> None:
         r = todo(db_url, "chat", *args, input="from stdin")
         assert (r.exit_code, r.stdout, r.stderr) == (1, "", "error: no conversation with id 99\n")
     r = todo(db_url, "chat", "say", "abc", "hi")
-    assert r.exit_code == 2 and r.stderr.startswith("error: Invalid value for 'ID'")
+    assert r.exit_code == 2 and r.stderr.startswith("error: conversation ID must be a number")
     assert counts(db_url) == before
 
 

@@ -113,8 +113,10 @@ def test_migrate_sql_prints_and_changes_nothing(empty_url: str) -> None:
 def test_history_lists_the_initial_revision(db_url: str) -> None:
     r = cli("--database-url", db_url, "db", "history")
     assert r.stdout == (
-        "0007 -> 0009 (head, current), row-level security: each login role mapped to a user sees "
+        "0008 -> 0009 (head, current), row-level security: each login role mapped to a user sees "
         "and changes only that user's rows\n"
+        "0007 -> 0008, chat sources: where an imported conversation came from, message models, "
+        "two more roles\n"
         "0006 -> 0007, the task model: uuids, projects, dates, recurrence, "
         "annotations, dependencies, journal\n"
         "0005 -> 0006, ids are never handed out twice: SQLite tables become AUTOINCREMENT\n"

@@ -80,6 +80,8 @@ class Role(StrEnum):
     user = "user"
     assistant = "assistant"
     system = "system"
+    developer = "developer"
+    tool = "tool"
 
 
 class TaskImportFormat(StrEnum):
@@ -95,6 +97,18 @@ class TaskExportFormat(StrEnum):
 class ChatExportFormat(StrEnum):
     json = "json"
     markdown = "markdown"
+    openai = "openai"
+
+
+class ChatImportFormat(StrEnum):
+    """`chat import --format`: `auto` tells the others apart by content."""
+
+    auto = "auto"
+    todo = "todo"
+    openai = "openai"
+    chatgpt = "chatgpt"
+    claude = "claude"
+    llm = "llm"
 
 
 def sql_in(column: str, values: list[str] | list[int]) -> str:

@@ -32,8 +32,10 @@ from todo_cli.columns import JsonValue
 from todo_cli.rules import (
     DESCRIPTION_MAX,
     EMAIL_MAX,
+    MODEL_MAX,
     NAME_MAX,
     PROJECT_MAX,
+    SOURCE_ID_MAX,
     TITLE_MAX,
     USER_ID_MAX,
     UUID_LENGTH,
@@ -160,6 +162,8 @@ class Conversation(SQLModel, table=True):
         CheckConstraint("message_count >= 0", name="message_count_positive"),
         # `chat list`: by last activity, newest first.
         Index("ix_conversations_user_updated", "user_id", "updated_at", "id"),
+        # An import finds the conversations an earlier import of the same source made.
+        UniqueConstraint("user_id", "source", "source_id"),
         NO_ID_REUSE,
     )
 
@@ -176,6 +180,12 @@ class Conversation(SQLModel, table=True):
     )
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
+    # Where an imported conversation came from (a chat_formats FORMATS name) and its id there;
+    # both NULL for one made in todo.
+    source: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    source_id: str | None = Field(
+        default=None, sa_column=Column(String(SOURCE_ID_MAX), nullable=True)
+    )
 
 
 class Message(SQLModel, table=True):
@@ -187,6 +197,8 @@ class Message(SQLModel, table=True):
         # `chat show`: one conversation's messages, oldest first, paged.
         Index("ix_messages_conversation_created", "conversation_id", "created_at", "id"),
         Index("ix_messages_user_created", "user_id", "created_at"),
+        # A second import of a source adds only the messages it has not added yet.
+        UniqueConstraint("conversation_id", "source_id"),
         NO_ID_REUSE,
     )
 
@@ -203,6 +215,10 @@ class Message(SQLModel, table=True):
     role: str = Field(sa_column=Column(String(16), nullable=False))
     content: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
+    model: str | None = Field(default=None, sa_column=Column(String(MODEL_MAX), nullable=True))
+    source_id: str | None = Field(
+        default=None, sa_column=Column(String(SOURCE_ID_MAX), nullable=True)
+    )
 
 
 # Full-text search is backend-specific, so it lives only in migration 0002, not in these

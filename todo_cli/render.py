@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from rich.text import Text
 
     from todo_cli.profiling import Profile
-    from todo_cli.schemas import ConversationPublic, MessagePublic, Page, SearchHit
+    from todo_cli.schemas import Page
     from todo_cli.task_schemas import TaskPublic
 
 
@@ -186,7 +186,7 @@ def task_table(page: Page[TaskPublic], *, empty: str, next_hint: str | None) -> 
     for row in rows:
         t.add_row(*(row[n] for n in names))
     console().print(t)
-    _footer(page, "task", next_hint)
+    footer(page, "task", next_hint)
 
 
 WIDE = 80  # columns from which project and tags get columns of their own
@@ -269,6 +269,11 @@ def safe(text: str | None) -> str:
     return (text or "").translate(_CONTROL)
 
 
+def safe_multiline(text: str) -> str:
+    """Like `safe`, but keeps newlines and tabs, which are harmless and carry meaning."""
+    return "\n".join(safe(line) for line in text.split("\n"))
+
+
 @contextmanager
 def progress(total: int | Callable[[], int], description: str) -> Iterator[Callable[[int], None]]:
     """A Rich progress bar on stderr when it is a terminal; silent otherwise (pipes, CI).
@@ -296,90 +301,10 @@ def progress(total: int | Callable[[], int], description: str) -> Iterator[Calla
         yield lambda n: bar.update(task, advance=n, total=size())
 
 
-_ROLE_STYLE = {"user": "bold cyan", "assistant": "bold green", "system": "bold magenta"}
-
-
-def chat_list(page: Page[ConversationPublic], *, next_hint: str | None) -> None:
-    if not page.items:
-        message("no conversations" if page.page == 1 else f"no conversations on page {page.page}")
-        return
-    from rich.table import Table
-    from rich.text import Text
-
-    t = Table(header_style="bold", box=None, pad_edge=False)
-    t.add_column("ID", justify="right", style="cyan", no_wrap=True, min_width=2)
-    # Rich shrinks narrow columns to nothing when the row is too wide, so the two free-text
-    # columns are sized to what the terminal has left.
-    spare = max(20, console().width - 2 - 6 - 16 - 8)
-    title_w = min(32, spare // 3)
-    t.add_column("Title", overflow="ellipsis", no_wrap=True, max_width=title_w)
-    t.add_column("Msgs", justify="right", no_wrap=True, min_width=4)
-    t.add_column("Last activity", no_wrap=True, min_width=16)
-    t.add_column("Last message", overflow="ellipsis", no_wrap=True, max_width=spare - title_w)
-    for c in page.items:
-        preview = " ".join((c.preview or "").split())
-        t.add_row(
-            str(c.id),
-            Text(safe(c.title) or "(untitled)", style="" if c.title else "dim"),
-            f"{c.message_count:,}",
-            when(c.updated_at),
-            Text(safe(preview), style="dim"),
-        )
-    console().print(t)
-    _footer(page, "conversation", next_hint)
-
-
-def _footer(page: Page[Any], noun: str, next_hint: str | None) -> None:
+def footer(page: Page[Any], noun: str, next_hint: str | None) -> None:
     nouns = noun if page.total == 1 else noun + ("es" if noun.endswith("ch") else "s")
     footer = f"page {page.page} of {page.pages} · {page.total:,} {nouns}"
     if next_hint and page.page < page.pages:
         footer += f" · next: {safe(next_hint)}"
     # soft_wrap: a long footer stays one line (a pasteable command) even on a narrow pipe.
     console().print(footer, style="dim", soft_wrap=True, markup=False, highlight=False)
-
-
-def chat_show(conv: ConversationPublic, page: Page[MessagePublic], next_hint: str | None) -> None:
-    from rich.text import Text
-
-    console().print(Text(safe(conv.title) or "(untitled)", style="bold"), f"#{conv.id}")
-    if not page.items:
-        message("no messages")
-        return
-    for m in page.items:
-        head = Text(m.role, style=_ROLE_STYLE.get(m.role, "bold"))
-        head.append(f"  {when(m.created_at)}", style="dim")
-        console().print()
-        console().print(head)
-        console().print(Text(safe_multiline(m.content)), soft_wrap=False)
-    console().print()
-    _footer(page, "message", next_hint)
-
-
-def safe_multiline(text: str) -> str:
-    """Like `safe`, but keeps newlines and tabs, which are harmless and carry meaning."""
-    return "\n".join(safe(line) for line in text.split("\n"))
-
-
-def search_hits(page: Page[SearchHit], *, next_hint: str | None) -> None:
-    if not page.items:
-        message("no messages match")
-        return
-    from rich.text import Text
-
-    from todo_cli.schemas import HIT_END, HIT_START
-
-    for hit in page.items:
-        m = hit.message
-        head = Text(f"#{m.conversation_id} ", style="cyan")
-        head.append(safe(hit.conversation_title) or "(untitled)", style="bold")
-        head.append(f"  {m.role}", style=_ROLE_STYLE.get(m.role, ""))
-        head.append(f"  {when(m.created_at)}  message {m.id}", style="dim")
-        body = Text()
-        for i, part in enumerate(" ".join(hit.snippet.split()).split(HIT_START)):
-            hit_text, _, rest = part.partition(HIT_END) if i else ("", "", part)
-            body.append(safe(hit_text), style="bold yellow")
-            body.append(safe(rest))
-        console().print(head)
-        console().print(body)
-        console().print()
-    _footer(page, "match", next_hint)
