@@ -1,4 +1,4 @@
-"""Run every benchmark of the tasks issue and print the results as Markdown tables.
+"""Run every benchmark of the tasks issues and print the results as Markdown tables.
 
 Builds its own data (SQLite files in a temp dir, scratch PostgreSQL databases
 `todo_bench_<pid>*` that are dropped at the end), so it needs nothing but the venv, hyperfine,
@@ -23,10 +23,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import completion
 import importexport
 import scale
 import startup
 import taskwarrior
+import undo
 from common import (
     PYTHON,
     QUIET,
@@ -96,6 +98,8 @@ SECTIONS: dict[str, Callable[[Config, Path], Section]] = {  # in the issue's ord
     "io": importexport.main_run,
     "roundtrips": roundtrips,
     "chat": chat,
+    "undo": undo.main_run,
+    "completion": completion.main_run,
 }
 
 
