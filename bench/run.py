@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import completion
+import import_parts
 import importexport
 import scale
 import startup
@@ -100,6 +101,7 @@ SECTIONS: dict[str, Callable[[Config, Path], Section]] = {  # in the issue's ord
     "chat": chat,
     "undo": undo.main_run,
     "completion": completion.main_run,
+    "import-parts": import_parts.main_run,
 }
 
 
