@@ -5,7 +5,7 @@ Builds its own data (SQLite files in a temp dir, scratch PostgreSQL databases
 Taskwarrior and a PostgreSQL server at $TODO_BENCH_ADMIN_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres). Never part of the test suite.
 
-    bench/run.sh                    # everything, full sizes (about 15-25 minutes)
+    bench/run.sh                    # everything, full sizes (about an hour; 1M builds cached)
     bench/run.sh --quick            # sizes / 10, fewer runs: a smoke run
     bench/run.sh --only scale --only startup --out /tmp/results.md
 """
