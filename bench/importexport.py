@@ -43,7 +43,7 @@ from common import (
     todo,
     verdict,
 )
-from datagen import BASE, HASH, TAGS, WORDS, Mix, build_pg, build_sqlite
+from datagen import BASE, HASH, TAGS, WORDS, Mix, build_pg, build_sqlite, cached_pg, cached_sqlite
 from taskwarrior import tw_dir, tw_task
 
 IMPORT_LIMIT_S = {"SQLite": 1.5, "PostgreSQL": 3.0}
@@ -239,7 +239,10 @@ def main_run(cfg: Config, tmp: Path) -> Section:
         if cfg.pg:
             with pg_scratch("imp") as url:
                 build_pg(url, Mix(0, "solo"))
-                prepare = f"psql -q {shlex.quote(url)} -c 'TRUNCATE tasks'"
+                prepare = (
+                    f"psql -q {shlex.quote(url)} -c"
+                    " 'TRUNCATE tasks, annotations, task_dependencies, journal'"
+                )
                 import_one(cfg, tmp, "PostgreSQL", url, prepare, file, sec)
         tw_import(cfg, tmp, sec)
     if not has_command("export"):
@@ -248,16 +251,13 @@ def main_run(cfg: Config, tmp: Path) -> Section:
         ]
         return sec
     mix = Mix(cfg.export_tasks, "solo")
-    path = tmp / "export.db"
-    build_sqlite(path, mix)
+    path, _ = cached_sqlite(mix)  # export only reads
     want = mix.live_total()
     export_one(cfg, tmp, "SQLite", sqlite_url(path), want, sec)
-    path.unlink()
     if cfg.pg:
-        with pg_scratch("exp") as url:
-            build_pg(url, mix)
-            log("PostgreSQL export data ready")
-            export_one(cfg, tmp, "PostgreSQL", url, want, sec)
+        url, _ = cached_pg(mix)
+        log("PostgreSQL export data ready")
+        export_one(cfg, tmp, "PostgreSQL", url, want, sec)
     sec.notes.append(
         f"export: one user with {mix.total:,} tasks; `todo export` writes the {want:,} not in"
         " the trash (`--status all`, the default)"

@@ -187,14 +187,14 @@ def pg_section(tmp: Path, rtt_ms: float) -> list[str]:
                 server = critical_round_trips(px, make(), env)
                 today = critical_round_trips(px, make(), off)
                 rts[name] = (today, server)
-            px.delay = rtt_ms / 1000
+            px.latency = rtt_ms / 1000
             walls: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in cmds}
             for _ in range(5):
                 for name, make in cmds.items():
                     wait_ready(env, connected=True)
                     walls[name][1].append(timed(make(), env))
                     walls[name][0].append(timed(make(), off))
-            px.delay = 0.0
+            px.latency = 0.0
             stop_server(env)
             px.wait_idle()
     lines = [
