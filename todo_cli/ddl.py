@@ -49,6 +49,18 @@ def ddl_metadata() -> MetaData:
     table.append_constraint(
         _partial("ix_tasks_user_live_project", "user_id", "project", where="deleted_at IS NULL")
     )
+    # The count of `list`: what is listed now depends on recur, wait and until (index-only).
+    table.append_constraint(
+        _partial(
+            "ix_tasks_user_listed",
+            "user_id",
+            "completed",
+            "recur",
+            "wait",
+            "until",
+            where="deleted_at IS NULL",
+        )
+    )
     # The trash and purge --older-than.
     table.append_constraint(
         _partial("ix_tasks_user_deleted", "user_id", "deleted_at", where="deleted_at IS NOT NULL")

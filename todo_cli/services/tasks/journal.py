@@ -122,9 +122,11 @@ def undo(w: Work, change: str) -> ChangeSummary:
     w.session.flush()
     c = Change(w, "undo", utcnow())
     c.params.update(uuids=[e.task_uuid for e in entries])
-    around = (  # the tasks put back, and those whose blocked state follows them
-        "user_id = ({me}) AND (uuid IN :uuids OR id IN (SELECT d.task_id FROM task_dependencies"
-        " d WHERE d.user_id = ({me}) AND d.depends_on IN :uuids))"
+    around = (  # the tasks put back, and those whose blocked state follows them (a UNION:
+        # see Change.refresh_urgency)
+        "user_id = ({me}) AND id IN (SELECT id FROM tasks WHERE user_id = ({me}) AND uuid IN"
+        " :uuids UNION SELECT d.task_id FROM task_dependencies d WHERE d.user_id = ({me})"
+        " AND d.depends_on IN :uuids)"
     )
     c.add(urgency.refresh_sql(w.dialect, around)).run()
     w.session.execute(
