@@ -38,11 +38,16 @@ def _records(n: int) -> list[dict[str, Any]]:
 
 def _columns(path: Path) -> list[str]:
     with sqlite3.connect(path) as c:
-        return [r[1] for r in c.execute("PRAGMA table_info(tasks)") if r[1] != "request_key"]
+        return [
+            r[1]
+            for r in c.execute("PRAGMA table_info(tasks)")
+            if r[1] not in ("request_key", "uuid")
+        ]
 
 
 def _raw_rows(path: Path) -> list[tuple[Any, ...]]:
-    """Every stored value with SQLite's own storage class, request keys left out."""
+    """Every stored value with SQLite's own storage class, request keys (and the uuids,
+    new in each file) left out."""
     cols = _columns(path)
     with sqlite3.connect(path) as c:
         q = f"SELECT {', '.join(f'{x}, typeof({x})' for x in cols)} FROM tasks ORDER BY id"
@@ -61,9 +66,9 @@ def test_sqlite_stores_the_same_whatever_the_rows_per_statement(
 ) -> None:
     records = _records(BATCH + 17)
     _import_into_new_sqlite(tmp_path / "batch.db", records)
-    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn: 1)
+    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn, width: 1)
     _import_into_new_sqlite(tmp_path / "rows.db", records)
-    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn: 7)
+    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn, width: 7)
     _import_into_new_sqlite(tmp_path / "sevens.db", records)
     stored = _raw_rows(tmp_path / "batch.db")
     assert len(stored) == BATCH + 17
@@ -73,9 +78,12 @@ def test_sqlite_stores_the_same_whatever_the_rows_per_statement(
     # as naive UTC text, tags as JSON text.
     columns = _columns(tmp_path / "batch.db")
 
+    shown = ("id", "title", "description", "completed", "priority", "due", "created_at",
+             "updated_at", "completed_at", "deleted_at", "tags")  # fmt: skip
+
     def row(i: int) -> dict[str, tuple[Any, str]]:
         pairs = zip(stored[i][::2], stored[i][1::2], strict=True)
-        return {k: v for k, v in zip(columns, pairs, strict=True) if k != "user_id"}
+        return {k: v for k, v in zip(columns, pairs, strict=True) if k in shown}
 
     def text(v: str | None) -> tuple[str | None, str]:
         return (v, "null" if v is None else "text")
@@ -108,9 +116,11 @@ def test_an_old_sqlite_takes_fewer_rows_per_statement(sqlite_url: str) -> None:
     try:
         with engine.connect() as c:
             dbapi = c.connection.dbapi_connection
-            assert task_io._rows_per_statement(dbapi) == BATCH
+            assert task_io._rows_per_statement(dbapi, 10) == BATCH
+            limit = dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
+            assert task_io._rows_per_statement(dbapi, 24) == min(BATCH, limit // 24)
             dbapi.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)  # type: ignore[union-attr]
-            assert task_io._rows_per_statement(dbapi) == 99
+            assert task_io._rows_per_statement(dbapi, 24) == 41
     finally:
         engine.dispose()
 
@@ -132,7 +142,7 @@ def _check_request_keys(db_url: str) -> None:
 def test_a_bad_record_in_a_later_statement_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn: 7)
+    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn, width: 7)
     records = _records(BATCH * 2)
     records[BATCH + 1]["priority"] = "urgent"
     url = f"sqlite:///{tmp_path / 'x.db'}"
