@@ -167,6 +167,7 @@ def to_taskwarrior(t: Mapping[str, Any], instances: Mapping[int, str]) -> dict[s
     else:
         status, end = "pending", None
     out["status"] = extra.pop("status", status)
+    out["uuid"] = t["uuid"]
     out["entry"], out["modified"] = _date(t["created_at"]), _date(t["updated_at"])
     if end is not None:
         out["end"] = _date(end)
