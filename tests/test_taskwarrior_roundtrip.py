@@ -93,7 +93,8 @@ def make_data(tw: Taskwarrior) -> None:
     """Tasks made with the real binary, one of each kind the round trip must keep."""
     home = tw.add("Water the plants 🌱", "project:Home.Garden", "+home", "priority:H",
                   "due:2026-11-20T18:00:00", "estimate:2", "url:https://example.com/a/b")  # fmt: skip
-    tw.do(home, "annotate", "--", "use the rain barrel\nnot the tap", now=T0 + timedelta(hours=1))
+    note = "use the rain barrel\nnot the tap"
+    tw.do(home, "annotate", "--", note, now=T0 + timedelta(hours=1))
     tw.do(home, "annotate", "--", "Müller says twice a week", now=T0 + timedelta(hours=2))
     blocker = tw.add("Buy a hose", "scheduled:2026-11-03", "until:2027-01-01", "points:3")
     tw.do(home, "modify", f"depends:{blocker}")
