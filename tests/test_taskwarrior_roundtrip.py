@@ -91,8 +91,10 @@ def test_the_fixture_in_todo(db_url: str) -> None:
 
 def make_data(tw: Taskwarrior) -> None:
     """Tasks made with the real binary, one of each kind the round trip must keep."""
-    home = tw.add("Water the plants 🌱", "project:Home.Garden", "+home", "priority:H",
-                  "due:2026-11-20T18:00:00", "estimate:2", "url:https://example.com/a/b")  # fmt: skip
+    home = tw.add(
+        "Water the plants 🌱", "project:Home.Garden", "+home", "priority:H",
+        "due:2026-11-20T18:00:00", "estimate:2", "url:https://example.com/a/b",
+    )  # fmt: skip
     note = "use the rain barrel\nnot the tap"
     tw.do(home, "annotate", "--", note, now=T0 + timedelta(hours=1))
     tw.do(home, "annotate", "--", "Müller says twice a week", now=T0 + timedelta(hours=2))
