@@ -162,3 +162,49 @@ def test_a_bad_record_is_reported_before_the_database_is_reached() -> None:
         2,
         f"error: record {BATCH * 3 + 1}: title must not be empty\n",
     )
+
+
+def test_imported_urgency_and_journal_agree_with_sql(db_url: str) -> None:
+    """The import computes the new rows' stored urgency and journal image in Python; the
+    database's own formula and image must give the same."""
+    from todo_cli.services.tasks import images
+    from todo_cli.services.tasks.pipeline import Fragments
+    from todo_cli.services.tasks.urgency import refresh_sql
+
+    u = "22222222-2222-4222-8222-{:012d}".format
+    records = [
+        {"title": "a", "uuid": u(1), "priority": "high", "tags": ["next", "x"], "project": "P",
+         "due": "2026-12-01T10:00:00Z", "scheduled": "2026-11-01T00:00:00Z",
+         "start": "2026-11-02T00:00:00Z", "depends": [u(2)],
+         "annotations": [{"entry": "2026-11-03T00:00:00Z", "description": "n1"}]},
+        {"title": "b", "uuid": u(2), "tags": ["a", "b", "c"], "due": "2026-12-24"},
+        {"title": "c", "uuid": u(3), "completed": True, "depends": [u(2)], "extra": {"k": [1]}},
+        {"title": "d", "uuid": u(4), "recur": "weekly", "due": "2026-12-01T09:00:00Z"},
+    ]  # fmt: skip
+    r = cli("--database-url", db_url, "import", "-", input=json.dumps(records))
+    assert (r.exit_code, r.stderr) == (0, "")
+    engine = sa.create_engine(parse_url(db_url))
+    try:
+        with engine.begin() as c:
+            q = "SELECT uuid, urgency_base FROM tasks ORDER BY id"
+            mine = c.execute(sa.text(q)).all()
+            f = Fragments(c.dialect.name)
+            sql_images = dict(
+                c.execute(sa.text(f"SELECT t.uuid, {images.image(f, 't')} FROM tasks t")).all()
+            )
+            journal = dict(c.execute(sa.text("SELECT task_uuid, after FROM journal")).all())
+            c.execute(sa.text(refresh_sql(c.dialect.name, "TRUE")))
+            theirs = c.execute(sa.text(q)).all()
+    finally:
+        engine.dispose()
+    assert [(k, round(v, 6)) for k, v in mine] == [(k, round(v, 6)) for k, v in theirs]
+    assert mine[1][1] > 8  # blocking: an open task depends on it
+    from todo_cli.services.tasks.journal import _same
+
+    def loaded(v: object) -> object:
+        return json.loads(v) if isinstance(v, str) else v
+
+    for uuid, image in sql_images.items():
+        assert _same(loaded(image), loaded(journal[uuid])), uuid
+    r = cli("--database-url", db_url, "undo", "--yes")
+    assert (r.exit_code, r.stdout) == (0, "undid 'import -' (4 tasks)\n")

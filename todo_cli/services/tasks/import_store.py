@@ -23,13 +23,16 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from todo_cli.models import new_uuid
-from todo_cli.services.tasks import images
+from todo_cli.services.tasks import images, import_images
 from todo_cli.services.tasks.import_rows import COLUMNS, EXTRA_AT, UPDATED_AT, UUID_AT, Row
 from todo_cli.services.tasks.pipeline import Fragments
 from todo_cli.services.work import Work
 
 BATCH = 2000  # rows per statement (SQLite) or per piece of the COPY (PostgreSQL)
-TASK_COLUMNS = ("id", "user_id", *COLUMNS, "parent_id", "recur_index", "request_key")
+TASK_COLUMNS = (
+    "id", "user_id", *COLUMNS, "parent_id", "recur_index", "request_key", "urgency_base",
+)  # fmt: skip
+JOURNAL_COLUMNS = ("user_id", "change", "command", "at", "task_uuid", "action", "after")
 NOTE_COLUMNS = ("task_id", "user_id", "entry", "description")
 DEPEND_COLUMNS = ("task_id", "depends_on", "user_id")
 _IN_CHUNK = 500  # ids per `IN (...)`
@@ -77,25 +80,47 @@ def store(w: Work, rows: list[Row], advance: Callable[[int], None], command: str
             s.execute(text(f"DELETE FROM task_dependencies WHERE task_id IN ({_ids(part)})"))
         _update(conn, uid, plan.changed, by_uuid, taken)
     task_rows = [
-        _task_row(task_id, uid, row, by_uuid, taken, key if n == 0 else None)
-        for n, (task_id, row) in enumerate(zip(ids, plan.new, strict=True))
+        _task_row(task_id, uid, row, by_uuid, taken, key if n == 0 else None, urgency)
+        for n, (task_id, row, urgency) in enumerate(
+            zip(ids, plan.new, import_images.urgencies(plan.new, (), ()), strict=True)
+        )
+    ]
+    at = now.strftime("%Y-%m-%d %H:%M:%S.%f") + ("" if f.dialect == "sqlite" else "+00:00")
+    command = params["command"]
+    journal = [
+        (
+            uid,
+            key,
+            command,
+            at,
+            row[UUID_AT],
+            "add",
+            import_images.image_json(t[0], row, t[-4], t[-3], t[-5]),
+        )
+        for t, row in zip(task_rows, plan.new, strict=True)
     ]
     every = [*zip(ids, plan.new, strict=True), *plan.changed]
     notes = [(i, uid, at, note) for i, row in every for at, note in row[-4]]
     depends = [(i, d, uid) for i, row in every for d in row[-3]]
     started = time.perf_counter()
     if conn.dialect.name == "sqlite":
+        # A large import updates a dozen indexes at random places: keep their pages in memory
+        # (this connection only; it goes back to the default when the connection closes).
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{min(262144, 64 + len(rows) // 2)}")
         _insert(conn, "tasks", TASK_COLUMNS, task_rows, advance)
         _insert(conn, "annotations", NOTE_COLUMNS, notes, None)
         _insert(conn, "task_dependencies", DEPEND_COLUMNS, depends, None)
+        _insert(conn, "journal", JOURNAL_COLUMNS, journal, None)
     else:
         _copy(conn, "tasks", TASK_COLUMNS, task_rows, advance)
         _copy(conn, "annotations", NOTE_COLUMNS, notes, None)
         _copy(conn, "task_dependencies", DEPEND_COLUMNS, depends, None)
+        _copy(conn, "journal", JOURNAL_COLUMNS, journal, None)
         if w.rt.profile is not None:  # the COPY bypasses SQLAlchemy's statement events
             w.rt.profile.record("COPY tasks", (time.perf_counter() - started) * 1000)
     advance(len(plan.changed))
-    _journal_and_urgency(w, f, ids, changed_ids, params)
+    if known:  # blocked and blocking may follow tasks that were there before
+        _journal_and_urgency(w, f, changed_ids, params)
     return Imported(len(plan.new), len(plan.changed), plan.unchanged)
 
 
@@ -187,9 +212,10 @@ def _task_row(
     by_uuid: dict[str, int],
     taken: set[tuple[int, int]],
     key: str | None,
+    urgency: float,
 ) -> tuple[Any, ...]:
     parent_id, index, extra = _link(row, by_uuid, taken)
-    return (task_id, uid, *row[:EXTRA_AT], extra, parent_id, index, key)
+    return (task_id, uid, *row[:EXTRA_AT], extra, parent_id, index, key, urgency)
 
 
 def _update(
@@ -230,27 +256,12 @@ def _journal_before(f: Fragments, ids: Sequence[int]) -> str:
     )
 
 
-def _journal_and_urgency(
-    w: Work, f: Fragments, ids: list[int], changed: list[int], params: dict[str, Any]
-) -> None:
-    """Journal the new tasks (`add`, with their image) and the changed ones' images after,
-    then bring the stored urgency of the tasks around them up to date."""
+def _journal_and_urgency(w: Work, f: Fragments, changed: list[int], params: dict[str, Any]) -> None:
+    """The changed tasks' images after, then the stored urgency of the tasks around the
+    import (new ones come with theirs: `import_images.py`)."""
     from todo_cli.services.tasks.urgency import refresh_sql
 
     s = w.session
-    if ids:
-        if ids[-1] - ids[0] == len(ids) - 1:
-            pick = f"t.id BETWEEN {ids[0]} AND {ids[-1]}"
-        else:  # PostgreSQL's sequence may have given other sessions ids in between
-            pick, params = "t.id = ANY(:ids)", {**params, "ids": ids}
-        s.execute(
-            text(
-                "INSERT INTO journal (user_id, change, command, at, task_uuid, action, after)"
-                f" SELECT t.user_id, :change, :command, :now, t.uuid, 'add', {images.image(f, 't')}"
-                f" FROM tasks t WHERE t.user_id = :uid AND {pick}"
-            ),
-            params,
-        )
     if changed:
         s.execute(
             text(
@@ -266,7 +277,7 @@ def _journal_and_urgency(
     else:
         also = f" OR id IN ({_ids(changed)})" if changed else ""
         around = (
-            f"user_id = :uid AND (urgency_base = 0{also}"
+            f"user_id = :uid AND (FALSE{also}"
             " OR id IN (SELECT task_id FROM task_dependencies WHERE user_id = :uid)"
             " OR uuid IN (SELECT depends_on FROM task_dependencies WHERE user_id = :uid))"
         )
