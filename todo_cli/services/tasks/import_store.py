@@ -117,7 +117,8 @@ def store(w: Work, rows: list[Row], advance: Callable[[int], None], command: str
         _copy(conn, "task_dependencies", DEPEND_COLUMNS, depends, None)
         _copy(conn, "journal", JOURNAL_COLUMNS, journal, None)
         if w.rt.profile is not None:  # the COPY bypasses SQLAlchemy's statement events
-            w.rt.profile.record("COPY tasks", (time.perf_counter() - started) * 1000)
+            sql = f"COPY tasks ({', '.join(TASK_COLUMNS)}) FROM STDIN (and its annotations...)"
+            w.rt.profile.record(sql, (time.perf_counter() - started) * 1000)
     advance(len(plan.changed))
     if known:  # blocked and blocking may follow tasks that were there before
         _journal_and_urgency(w, f, changed_ids, params)
