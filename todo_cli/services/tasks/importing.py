@@ -107,16 +107,16 @@ def _checked(records: list[Any], fmt: TaskImportFormat, tz_suffix: str) -> list[
     `tz_suffix`: see `RowBuilder`."""
     if fmt not in TaskImportFormat:
         raise BadInput(f"unknown format {fmt!r}: use {one_of(TaskImportFormat)}")
-    build = RowBuilder(tz_suffix)
+    build: Callable[[dict[str, Any], int], Row] = RowBuilder(tz_suffix)
     if fmt == TaskImportFormat.taskwarrior:
-        from todo_cli.services.tasks.taskwarrior_format import from_taskwarrior
+        from todo_cli.services.tasks.taskwarrior_rows import TaskwarriorRows
+
+        build = TaskwarriorRows(tz_suffix).record
     rows: list[Row] = []
     seen: dict[str, int] = {}
     for n, record in enumerate(records, 1):
         if not isinstance(record, dict):
             raise BadInput(f"record {n}: expected an object, got {_json_type(record)}")
-        if fmt == TaskImportFormat.taskwarrior:
-            record = from_taskwarrior(record, n)
         row = build(record, n)
         uuid = row[UUID_AT]
         if uuid is not None:
