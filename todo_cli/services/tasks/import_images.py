@@ -9,7 +9,6 @@ a JSON object built per row with two subqueries); from the row in hand it is a s
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
 from typing import Any
 
 from todo_cli.services.tasks import urgency as u
@@ -55,32 +54,39 @@ def urgency_base(row: Row, tag_count: int, blocked: bool, blocking: bool) -> flo
     return round(total, 9)  # PostgreSQL sums the literals as numeric: the same to 9 places
 
 
-def urgencies(
-    rows: list[Row], open_elsewhere: Collection[str], waited_on: Collection[str]
-) -> list[float]:
-    """Each row's stored urgency. `open_elsewhere`: uuids of the user's open tasks that are not
-    in the file; `waited_on`: uuids that such tasks depend on."""
-    open_here = {r[_I_UUID] for r in rows if is_open(r)}
-    waited = set(waited_on)
+def open_uuids(rows: list[Row]) -> tuple[set[str], set[str]]:
+    """The uuids of the open rows, and the uuids those depend on (what blocked and blocking
+    are computed from, for the whole file before its rows are built batch by batch)."""
+    open_here, waited = set(), set()
     for r in rows:
-        if r[-3] and is_open(r):
+        if is_open(r):
+            open_here.add(r[_I_UUID])
             waited.update(r[-3])
-    out = []
-    for r in rows:
-        tags = r[_I_TAGS]
-        tag_count = 0 if tags == "[]" else tags.count('", "') + 1
-        blocked = any(d in open_here or d in open_elsewhere for d in r[-3])
-        out.append(urgency_base(r, tag_count, blocked, r[_I_UUID] in waited))
-    return out
+    return open_here, waited
+
+
+def urgency_of(row: Row, open_here: set[str], waited: set[str]) -> float:
+    """A new row's stored urgency, from `open_uuids` of the file. Tasks that were there
+    before are left out: when there are any, the import refreshes those around them in SQL."""
+    tags = row[_I_TAGS]
+    tag_count = 0 if tags == "[]" else tags.count('", "') + 1
+    blocked = any(d in open_here for d in row[-3])
+    return urgency_base(row, tag_count, blocked, row[_I_UUID] in waited)
 
 
 def image_json(task_id: int, row: Row, parent_id: int | None, index: int | None, extra: str) -> str:
-    """The journal's after-image of a new task, as JSON text."""
+    """The journal's after-image of a new task, as compact JSON text. Keys whose value is null
+    are left out (`journal._same` reads null and absent alike): an import journals every task
+    it adds, and the nulls were a third of it."""
     data: dict[str, Any] = {"id": task_id}
-    data.update((k, row[_AT[k]]) for k in _PLAIN)
-    data["parent_id"], data["recur_index"] = parent_id, index
-    data.update((k, row[_AT[k]]) for k in _TIMES)
+    data.update((k, v) for k in _PLAIN if (v := row[_AT[k]]) is not None)
+    if parent_id is not None:
+        data["parent_id"], data["recur_index"] = parent_id, index
+    data.update((k, v) for k in _TIMES if (v := row[_AT[k]]) is not None)
     data["annotations"] = [{"entry": at, "description": text} for at, text in row[-4]]
     data["depends"] = sorted(row[-3])
-    head = json.dumps(data)
-    return f'{head[:-1]}, "tags": {row[_I_TAGS]}, "extra": {extra}}}'
+    head = _dumps(data)
+    return f'{head[:-1]},"tags":{row[_I_TAGS]},"extra":{extra}}}'
+
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode

@@ -4,14 +4,13 @@ One transaction, journaled as one change (`todo undo` takes the whole import bac
 tasks' ids are reserved first (a sequence on PostgreSQL; on SQLite the write lock is held), so
 every row, annotation, dependency and parent link is complete before it is sent: the tasks go
 in as multi-row INSERTs on SQLite and one streaming COPY on PostgreSQL, and so do their
-annotations and dependencies.
+annotations and dependencies (`import_bulk.py`). The new tasks' rows, with their urgency
+and journal image (`import_images.py`), are built in a helper thread a batch ahead of the
+one being stored (`ahead.py`): the databases do their work with the GIL released.
 """
 
 from __future__ import annotations
 
-import functools
-import itertools
-import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -20,15 +19,20 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 
 from todo_cli.models import new_uuid
 from todo_cli.services.tasks import images, import_images
+from todo_cli.services.tasks.ahead import ahead
+from todo_cli.services.tasks.import_bulk import (
+    BATCH,
+    copy,
+    copy_batches,
+    insert,
+)
 from todo_cli.services.tasks.import_rows import COLUMNS, EXTRA_AT, UPDATED_AT, UUID_AT, Row
 from todo_cli.services.tasks.pipeline import Fragments
 from todo_cli.services.work import Work
 
-BATCH = 2000  # rows per statement (SQLite) or per piece of the COPY (PostgreSQL)
 TASK_COLUMNS = (
     "id", "user_id", *COLUMNS, "parent_id", "recur_index", "request_key", "urgency_base",
 )  # fmt: skip
@@ -79,50 +83,69 @@ def store(w: Work, rows: list[Row], advance: Callable[[int], None], command: str
             s.execute(text(f"DELETE FROM annotations WHERE task_id IN ({_ids(part)})"))
             s.execute(text(f"DELETE FROM task_dependencies WHERE task_id IN ({_ids(part)})"))
         _update(conn, uid, plan.changed, by_uuid, taken)
-    task_rows = [
-        _task_row(task_id, uid, row, by_uuid, taken, key if n == 0 else None, urgency)
-        for n, (task_id, row, urgency) in enumerate(
-            zip(ids, plan.new, import_images.urgencies(plan.new, (), ()), strict=True)
-        )
-    ]
     at = now.strftime("%Y-%m-%d %H:%M:%S.%f") + ("" if f.dialect == "sqlite" else "+00:00")
-    command = params["command"]
-    journal = [
-        (
-            uid,
-            key,
-            command,
-            at,
-            row[UUID_AT],
-            "add",
-            import_images.image_json(t[0], row, t[-4], t[-3], t[-5]),
-        )
-        for t, row in zip(task_rows, plan.new, strict=True)
-    ]
     every = [*zip(ids, plan.new, strict=True), *plan.changed]
     notes = [(i, uid, at, note) for i, row in every for at, note in row[-4]]
     depends = [(i, d, uid) for i, row in every for d in row[-3]]
+    batches = _batches(ids, plan.new, _Context(uid, key, params["command"], at, by_uuid, taken))
     started = time.perf_counter()
-    if conn.dialect.name == "sqlite":
-        # A large import updates a dozen indexes at random places: keep their pages in memory
-        # (this connection only; it goes back to the default when the connection closes).
-        conn.exec_driver_sql(f"PRAGMA cache_size = -{min(262144, 64 + len(rows) // 2)}")
-        _insert(conn, "tasks", TASK_COLUMNS, task_rows, advance)
-        _insert(conn, "annotations", NOTE_COLUMNS, notes, None)
-        _insert(conn, "task_dependencies", DEPEND_COLUMNS, depends, None)
-        _insert(conn, "journal", JOURNAL_COLUMNS, journal, None)
-    else:
-        _copy(conn, "tasks", TASK_COLUMNS, task_rows, advance)
-        _copy(conn, "annotations", NOTE_COLUMNS, notes, None)
-        _copy(conn, "task_dependencies", DEPEND_COLUMNS, depends, None)
-        _copy(conn, "journal", JOURNAL_COLUMNS, journal, None)
-        if w.rt.profile is not None:  # the COPY bypasses SQLAlchemy's statement events
-            sql = f"COPY tasks ({', '.join(TASK_COLUMNS)}) FROM STDIN (and its annotations...)"
-            w.rt.profile.record(sql, (time.perf_counter() - started) * 1000)
+    with ahead(batches) as made:  # the next batch is built while this one is stored
+        if conn.dialect.name == "sqlite":
+            # A large import updates a dozen indexes at random places: keep their pages in
+            # memory (this connection only; it goes back to the default when it closes).
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{min(262144, 64 + len(rows) // 2)}")
+            for task_rows, journal in made:
+                insert(conn, "tasks", TASK_COLUMNS, task_rows, advance)
+                insert(conn, "journal", JOURNAL_COLUMNS, journal, None)
+            insert(conn, "annotations", NOTE_COLUMNS, notes, None)
+            insert(conn, "task_dependencies", DEPEND_COLUMNS, depends, None)
+        else:
+            journal = []
+            copy_batches(conn, "tasks", TASK_COLUMNS, _stash(made, journal), advance)
+            copy(conn, "annotations", NOTE_COLUMNS, notes, None)
+            copy(conn, "task_dependencies", DEPEND_COLUMNS, depends, None)
+            copy(conn, "journal", JOURNAL_COLUMNS, journal, None)
+            if w.rt.profile is not None:  # the COPY bypasses SQLAlchemy's statement events
+                sql = f"COPY tasks ({', '.join(TASK_COLUMNS)}) FROM STDIN (and its annotations...)"
+                w.rt.profile.record(sql, (time.perf_counter() - started) * 1000)
     advance(len(plan.changed))
     if known:  # blocked and blocking may follow tasks that were there before
         _journal_and_urgency(w, f, changed_ids, params)
     return Imported(len(plan.new), len(plan.changed), plan.unchanged)
+
+
+@dataclass(frozen=True)
+class _Context:
+    uid: str
+    key: str
+    command: str
+    at: str  # the import's time, in storage form
+    by_uuid: dict[str, int]
+    taken: set[tuple[int, int]]
+
+
+def _batches(ids: list[int], rows: list[Row], c: _Context) -> Iterator[tuple[list[Any], list[Any]]]:
+    """The new tasks' rows and journal rows, `BATCH` at a time (built in a helper thread)."""
+    open_here, waited = import_images.open_uuids(rows)
+    for start in range(0, len(rows), BATCH):
+        task_rows, journal = [], []
+        for n in range(start, min(start + BATCH, len(rows))):
+            row = rows[n]
+            urgency = import_images.urgency_of(row, open_here, waited)
+            t = _task_row(
+                ids[n], c.uid, row, c.by_uuid, c.taken, c.key if n == 0 else None, urgency
+            )
+            task_rows.append(t)
+            image = import_images.image_json(t[0], row, t[-4], t[-3], t[-5])
+            journal.append((c.uid, c.key, c.command, c.at, row[UUID_AT], "add", image))
+        yield task_rows, journal
+
+
+def _stash(made: Iterator[tuple[list[Any], list[Any]]], journal: list[Any]) -> Iterator[list[Any]]:
+    """The task rows of each batch, keeping its journal rows for the COPY after."""
+    for task_rows, journal_rows in made:
+        journal += journal_rows
+        yield task_rows
 
 
 def _known(conn: Connection, uid: str) -> dict[str, tuple[int, datetime]]:
@@ -283,105 +306,3 @@ def _journal_and_urgency(w: Work, f: Fragments, changed: list[int], params: dict
             " OR uuid IN (SELECT depends_on FROM task_dependencies WHERE user_id = :uid))"
         )
     s.execute(text(refresh_sql(w.dialect, around)), params)
-
-
-# --- SQLite: multi-row INSERTs ---------------------------------------------------------
-
-
-def rows_per_statement(dbapi: Any, width: int) -> int:
-    """Rows per INSERT: `BATCH`, unless the SQLite library allows fewer parameters (999
-    before 3.32)."""
-    limit: int = dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    return max(1, min(BATCH, limit // width))
-
-
-def _insert(
-    conn: Connection,
-    table: str,
-    columns: tuple[str, ...],
-    rows: list[tuple[Any, ...]],
-    advance: Callable[[int], None] | None,
-) -> None:
-    from todo_cli.services.tasks import importing  # the tests may set its rows per statement
-
-    per = importing._rows_per_statement(conn.connection.dbapi_connection, len(columns))
-    for i in range(0, len(rows), per):
-        some = rows[i : i + per]
-        conn.exec_driver_sql(_values_sql(table, columns, len(some)), tuple(itertools.chain(*some)))
-        if advance is not None:
-            advance(len(some))
-
-
-@functools.lru_cache(maxsize=16)
-def _values_sql(table: str, columns: tuple[str, ...], rows: int) -> str:
-    """An INSERT of `rows` rows. Plain `?` only: SQLite looks up each numbered `?NNN` in a
-    list, which made compiling a 2,000-row statement take half a second."""
-    row = f"({', '.join('?' * len(columns))})"
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * rows)}"
-
-
-# --- PostgreSQL: COPY -------------------------------------------------------------------
-
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if type(value) is str:
-        return (
-            value if value.isprintable() and "\\" not in value else value.translate(_COPY_ESCAPES)
-        )
-    return str(value)
-
-
-def _copy_text(rows: list[tuple[Any, ...]], advance: Callable[[int], None] | None) -> Iterator[str]:
-    for i in range(0, len(rows), BATCH):
-        batch = rows[i : i + BATCH]
-        yield "".join("\t".join(map(_cell, r)) + "\n" for r in batch)
-        if advance is not None:
-            advance(len(batch))
-
-
-def _copy(
-    conn: Connection,
-    table: str,
-    columns: tuple[str, ...],
-    rows: list[tuple[Any, ...]],
-    advance: Callable[[int], None] | None,
-) -> None:
-    """One COPY for all the rows: one round trip to Neon rather than one per batch, and the
-    server stores a batch while the next one is being written here."""
-    if not rows:
-        return
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    dbapi = conn.dialect.loaded_dbapi
-    source = _CopySource(_copy_text(rows, advance))
-    try:
-        with conn.connection.dbapi_connection.cursor() as cur:  # type: ignore[union-attr]
-            cur.copy_expert(sql, source)
-    except dbapi.Error as e:
-        if source.error is not None:  # Ctrl-C made psycopg2 abort the COPY
-            raise source.error from None
-        raise DBAPIError.instance(sql, None, e, dbapi.Error) from e  # a type the boundary knows
-
-
-class _CopySource:
-    """A file-like object for `copy_expert`: each read() is the text of the next batch. An
-    error raised here (Ctrl-C) aborts the COPY, and psycopg2 reports it as an error of its
-    own, so it is kept to be raised as itself."""
-
-    def __init__(self, pieces: Iterator[str]) -> None:
-        self.pieces = pieces
-        self.error: BaseException | None = None
-
-    def read(self, size: int = -1) -> str:
-        try:
-            return next(self.pieces, "")
-        except BaseException as e:
-            self.error = e
-            raise

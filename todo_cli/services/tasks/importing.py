@@ -22,8 +22,9 @@ from todo_cli.choices import TaskImportFormat, one_of
 from todo_cli.errors import BadInput
 from todo_cli.services.runtime import Runtime
 from todo_cli.services.tasks import import_store
+from todo_cli.services.tasks.import_bulk import BATCH, rows_per_statement
 from todo_cli.services.tasks.import_rows import UUID_AT, Row, RowBuilder
-from todo_cli.services.tasks.import_store import BATCH, Imported, rows_per_statement
+from todo_cli.services.tasks.import_store import Imported
 from todo_cli.services.work import Work, unit_of_work
 
 __all__ = ["BATCH", "Imported", "import_tasks", "parse"]
