@@ -302,7 +302,7 @@ def test_import_of_10_mb_json_round_trips(db_url: str) -> None:
     raw = json.dumps(records, ensure_ascii=False).encode()
     assert len(raw) > 10 * 2**20
     r = feed(raw, "--database-url", db_url, "import", "-", "--json")
-    assert r.exit_code == 0 and json.loads(r.stdout) == {"imported": len(records)}, r.stderr
+    assert r.exit_code == 0 and json.loads(r.stdout)["imported"] == len(records), r.stderr
     out = json.loads(cli("--database-url", db_url, "export").stdout)
     got = sorted((t["title"], t["description"], t["tags"]) for t in out)
     assert got == sorted((t["title"], t["description"], t["tags"]) for t in records)

@@ -86,12 +86,14 @@ class Role(StrEnum):
 
 class TaskImportFormat(StrEnum):
     json = "json"
+    csv = "csv"
     taskwarrior = "taskwarrior"
 
 
 class TaskExportFormat(StrEnum):
     json = "json"
     csv = "csv"
+    taskwarrior = "taskwarrior"
 
 
 class ChatExportFormat(StrEnum):
