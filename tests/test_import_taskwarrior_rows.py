@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.taskwarrior import load_fixture
@@ -68,12 +68,20 @@ _FIELDS = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@settings(
+    max_examples=400,
+    suppress_health_check=[HealthCheck.too_slow],
+    deadline=None,
+    derandomize=True,  # reproducible in CI, like the other property tests
+    database=None,
+)
 @given(
     index=st.integers(0, 56),
     changes=st.lists(st.tuples(_FIELDS, _VALUES), max_size=3),
     drop=st.lists(_FIELDS, max_size=2),
 )
+# Found by a random run: a template (status recurring) without its period.
+@example(index=0, changes=[], drop=["recur"])
 def test_the_same_rows_on_changed_records(
     index: int, changes: list[tuple[str, Any]], drop: list[str]
 ) -> None:

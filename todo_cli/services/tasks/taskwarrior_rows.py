@@ -93,8 +93,8 @@ class TaskwarriorRows(RowBuilder):
             done, deleted = end or updated, None
         elif status == "deleted":
             done, deleted = None, end or updated
-        elif status == "recurring":
-            done, deleted = None, None
+        elif status == "recurring" and r.get("recur") is not None:
+            done, deleted = None, None  # (a template without a period: the rule says why not)
         else:
             raise _Slow
         if "recur" in r or "parent" in r or "imask" in r:
