@@ -90,10 +90,13 @@ def hyperfine(
     runs: int,
     warmup: int,
     rounds: int = 1,
-    prepare: str | None = None,
+    prepare: str | Sequence[Cmd] | None = None,
     use_shell: bool = False,
 ) -> list[Timing]:
     """Time `cmds` with hyperfine (no shell unless asked); a failing command raises.
+
+    `prepare`: a shell command run before every timed run, or one `Cmd` per command, run
+    before each run of that command only (its time is not counted).
 
     With `rounds` > 1 the runs are split into rounds that alternate the order of the commands
     (each round with its own warm-up), so that a burst of load from other processes on a shared
@@ -106,7 +109,8 @@ def hyperfine(
     for r in range(rounds):
         idx = order if r % 2 == 0 else order[::-1]
         wait_quiet()
-        got = _hyperfine_once([cmds[i] for i in idx], per_round, warmup, prepare, use_shell)
+        pre = prepare if prepare is None or isinstance(prepare, str) else [prepare[i] for i in idx]
+        got = _hyperfine_once([cmds[i] for i in idx], per_round, warmup, pre, use_shell)
         for i, (t, c) in zip(idx, got, strict=True):
             times[i].extend(t)
             cpu[i] += c * len(t)
@@ -126,14 +130,21 @@ def hyperfine(
 
 
 def _hyperfine_once(
-    cmds: Sequence[Cmd], runs: int, warmup: int, prepare: str | None, use_shell: bool
+    cmds: Sequence[Cmd],
+    runs: int,
+    warmup: int,
+    prepare: str | Sequence[Cmd] | None,
+    use_shell: bool,
 ) -> list[tuple[list[float], float]]:
     with tempfile.TemporaryDirectory(prefix="todo_bench_hf_") as tmp:
         out = Path(tmp) / "hf.json"
         argv = [HYPERFINE, "--style", "none", "--export-json", str(out)]
         argv += ["--warmup", str(warmup), "--runs", str(runs)]
-        if prepare is not None:
+        if isinstance(prepare, str):
             argv += ["--prepare", prepare]
+        elif prepare is not None:
+            for c in prepare:
+                argv += ["--prepare", c.shell()]
         if not use_shell:
             argv += ["-N"]
         for c in cmds:

@@ -4,8 +4,11 @@ A round trip is counted each time the client sends data after the server has sen
 something since the client's previous send; the first client send counts as one, and so
 does a last send that gets no reply (libpq's Terminate). Bytes are forwarded untouched,
 so SSL negotiation (SSLRequest -> 'N' or 'S' + TLS) works and counts like any exchange.
+`latency` (seconds) adds that much to every round trip, like a server across the internet:
+half of it before the first packet of each flight of messages in each direction (and all of
+it before the TCP connect).
 Use: `with CountingProxy() as px: ...connect to px.port...; px.wait_idle(); px.snapshot()`,
-or `python bench/rtproxy.py --listen 6543 --target 127.0.0.1:5432`.
+or `python bench/rtproxy.py --listen 6543 --target 127.0.0.1:5432 [--latency-ms 50]`.
 """
 
 from __future__ import annotations
@@ -47,8 +50,10 @@ class CountingProxy:
         target: tuple[str, int] = ("127.0.0.1", 5432),
         listen: tuple[str, int] = ("127.0.0.1", 0),
         on_close: Callable[[ConnStats], None] | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.target = target
+        self.latency = latency
         self.on_close = on_close
         self._lock = threading.Condition()
         self._totals = Stats()
@@ -107,6 +112,8 @@ class CountingProxy:
                 return
             client.settimeout(None)
             try:
+                if self.latency:  # the TCP handshake is a round trip too
+                    time.sleep(self.latency)
                 server = socket.create_connection(self.target)
             except OSError as e:
                 print(f"rtproxy: cannot reach {self.target}: {e}", file=sys.stderr)
@@ -154,15 +161,19 @@ class CountingProxy:
                 t = self._totals
                 if up:
                     trip = int(conn.server_spoke)
+                    first = bool(trip)  # of this flight of messages
                     conn.server_spoke = False
                     conn.round_trips += trip
                     t.round_trips += trip
                     conn.bytes_up += len(data)
                     t.bytes_up += len(data)
                 else:
+                    first = not conn.server_spoke
                     conn.server_spoke = True
                     conn.bytes_down += len(data)
                     t.bytes_down += len(data)
+            if self.latency and first:  # the rest of a flight follows right behind it
+                time.sleep(self.latency / 2)
             try:
                 dst.sendall(data)
             except OSError:
@@ -184,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Count client->server round trips through a proxy.")
     p.add_argument("--listen", type=int, default=6543, help="port on 127.0.0.1 (0: any free)")
     p.add_argument("--target", type=_hostport, default=("127.0.0.1", 5432), help="HOST:PORT")
+    p.add_argument("--latency-ms", type=float, default=0.0, help="added to every round trip")
     args = p.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
 
@@ -193,7 +205,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"conn #{c.id}: round_trips={c.round_trips} up={up}B down={down}B {ms:.0f}ms")
 
     with CountingProxy(
-        target=args.target, listen=("127.0.0.1", args.listen), on_close=report
+        target=args.target,
+        listen=("127.0.0.1", args.listen),
+        on_close=report,
+        latency=args.latency_ms / 1000,
     ) as px:
         print(f"rtproxy: 127.0.0.1:{px.port} -> {args.target[0]}:{args.target[1]}")
         signal.signal(signal.SIGTERM, signal.default_int_handler)

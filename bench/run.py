@@ -1,11 +1,11 @@
-"""Run every benchmark of the tasks issue and print the results as Markdown tables.
+"""Run every benchmark of the tasks issues and print the results as Markdown tables.
 
 Builds its own data (SQLite files in a temp dir, scratch PostgreSQL databases
 `todo_bench_<pid>*` that are dropped at the end), so it needs nothing but the venv, hyperfine,
 Taskwarrior and a PostgreSQL server at $TODO_BENCH_ADMIN_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres). Never part of the test suite.
 
-    bench/run.sh                    # everything, full sizes (about 15-25 minutes)
+    bench/run.sh                    # everything, full sizes (about an hour; 1M builds cached)
     bench/run.sh --quick            # sizes / 10, fewer runs: a smoke run
     bench/run.sh --only scale --only startup --out /tmp/results.md
 """
@@ -23,10 +23,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import completion
+import import_parts
 import importexport
+import rls
 import scale
 import startup
 import taskwarrior
+import undo
 from common import (
     PYTHON,
     QUIET,
@@ -96,6 +100,10 @@ SECTIONS: dict[str, Callable[[Config, Path], Section]] = {  # in the issue's ord
     "io": importexport.main_run,
     "roundtrips": roundtrips,
     "chat": chat,
+    "rls": rls.main_run,
+    "undo": undo.main_run,
+    "completion": completion.main_run,
+    "import-parts": import_parts.main_run,
 }
 
 

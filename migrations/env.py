@@ -20,11 +20,11 @@ from typing import Any
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from todo_cli import models
+from todo_cli import ddl
 from todo_cli.services.database.lock import check_holds_lock, migration_lock
 
 config = context.config
-target_metadata = models.ddl_metadata()
+target_metadata = ddl.ddl_metadata()
 
 
 def _record(ctx: Any, step: Any, heads: object, run_args: object) -> None:
@@ -48,7 +48,7 @@ def _configure(**kwargs: object) -> None:
         render_as_batch=True,
         compare_type=True,
         compare_server_default=True,
-        include_object=models.include_object,
+        include_object=ddl.include_object,
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -32,7 +32,14 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     monkeypatch.chdir(work)
     # Keep retries of unreachable servers short; fault-injection tests set their own deadline.
     monkeypatch.setenv("TODO_RETRY_SECONDS", "1")
+    # The command server: off unless this is the server pass (TODO_TEST_SERVER=on, which runs
+    # subprocess commands through a server of this test's data dir); stopped afterwards.
+    from tests import servers
+
+    monkeypatch.setenv("TODO_SERVER", "on" if servers.server_pass() else "off")
+    monkeypatch.delenv("TODO_SERVER_IDLE", raising=False)
     yield
+    servers.stop_all(tmp_path)
 
 
 def _pg_admin_url() -> str:
@@ -104,9 +111,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @contextmanager
-def pgbouncer(settings: str = "") -> Iterator[int]:
+def pgbouncer(settings: str = "", users: tuple[str, ...] = ()) -> Iterator[int]:
     """PgBouncer in transaction mode in front of the test server (Neon's `-pooler` stand-in),
-    with extra `settings` lines for its [pgbouncer] section; yields its port."""
+    with extra `settings` lines for its [pgbouncer] section and extra login roles it lets
+    through; yields its port."""
     import shutil
     import socket
     import subprocess
@@ -126,18 +134,19 @@ def pgbouncer(settings: str = "") -> Iterator[int]:
     work = Path(tempfile.mkdtemp(prefix="todo-pgbouncer-"))
     work.chmod(0o777)
     ini = work / "pgbouncer.ini"
-    users = work / "users.txt"
-    users.write_text(f'"{admin.username or "postgres"}" ""\n')
+    users_file = work / "users.txt"
+    logins = [admin.username or "postgres", *users]
+    users_file.write_text("".join(f'"{name}" ""\n' for name in logins))
     ini.write_text(
         "[databases]\n"
         f"* = host={admin.host or '127.0.0.1'} port={admin.port or 5432}\n"
         "[pgbouncer]\n"
         f"listen_addr = 127.0.0.1\nlisten_port = {port}\n"
-        f"unix_socket_dir =\nauth_type = trust\nauth_file = {users}\n"
+        f"unix_socket_dir =\nauth_type = trust\nauth_file = {users_file}\n"
         "pool_mode = transaction\nmax_client_conn = 200\ndefault_pool_size = 10\n"
         f"logfile = {work / 'pgbouncer.log'}\npidfile = {work / 'pgbouncer.pid'}\n" + settings
     )
-    for f in (ini, users):
+    for f in (ini, users_file):
         f.chmod(0o644)
     cmd = [binary, str(ini)]
     if os.geteuid() == 0:  # PgBouncer refuses to run as root

@@ -4,6 +4,7 @@ holds no tests."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -82,6 +83,7 @@ def seed(db_url: str, user_id: str, titles: list[str]) -> None:
     values = [
         {
             "user_id": user_id,
+            "uuid": str(uuid.uuid4()),
             "title": title,
             "completed": False,
             "tags": [],

@@ -23,25 +23,26 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from tests import servers
 from todo_cli.cli.app import app
 from todo_cli.services.work import local_identity
 
 TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?\+00:00")
 WHEN = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")  # render.when: local minutes
+# The task shape, in order.
 TASK_KEYS = [
-    "id",
-    "title",
-    "description",
-    "completed",
-    "priority",
-    "due",
-    "tags",
-    "created_at",
-    "updated_at",
-    "deleted_at",
-]
-CONV_KEYS = ["id", "title", "message_count", "created_at", "updated_at"]
-MSG_KEYS = ["id", "conversation_id", "role", "content", "created_at"]
+    "id", "uuid", "title", "description", "completed", "status", "priority", "due", "tags",
+    "project", "annotations", "wait", "scheduled", "until", "recur", "depends", "start",
+    "urgency", "created_at", "updated_at", "completed_at", "deleted_at", "extra",
+]  # fmt: skip
+# What `plain` keeps: the fields the tests of the first task commands compare.
+PLAIN_KEYS = [
+    "id", "title", "description", "completed", "priority", "due", "tags", "created_at",
+    "updated_at", "deleted_at",
+]  # fmt: skip
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+CONV_KEYS = ["id", "title", "message_count", "source", "created_at", "updated_at"]
+MSG_KEYS = ["id", "conversation_id", "role", "content", "model", "created_at"]
 LOCAL_ID, LOCAL_EMAIL = local_identity()
 
 
@@ -61,8 +62,10 @@ def cli(*args: str, input: str | None = None, env: dict[str, str] | None = None)
 
 
 def proc(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Run:
-    """Run `python -m todo_cli ARGS` as a real subprocess, with the test's environment."""
+    """Run `python -m todo_cli ARGS` as a real subprocess, with the test's environment
+    (through the command server in the server pass: tests/servers.py)."""
     full_env = {**os.environ, **(env or {})}
+    servers.ensure(full_env)
     p = subprocess.run(
         [sys.executable, "-m", "todo_cli", *args],
         input=input,
@@ -147,9 +150,12 @@ def norm(text: str) -> str:
 
 
 def plain(task: dict[str, Any]) -> dict[str, Any]:
-    """A task's JSON with its timestamps checked (UTC, +00:00) and replaced by placeholders."""
-    assert list(task) == TASK_KEYS
-    out = dict(task)
+    """A task's JSON checked against the whole shape (keys in order, a uuid, a numeric
+    urgency, UTC timestamps), then cut to `PLAIN_KEYS` with the timestamps as placeholders."""
+    assert list(task) == TASK_KEYS, list(task)
+    assert UUID.fullmatch(task["uuid"]), task["uuid"]
+    assert isinstance(task["urgency"], int | float)
+    out = {k: task[k] for k in PLAIN_KEYS}
     for key in ("created_at", "updated_at", "deleted_at"):
         if out[key] is not None:
             stamp(out[key])

@@ -12,6 +12,7 @@ from tests.helpers import (
     CONV_KEYS,
     LOCAL_ID,
     MSG_KEYS,
+    cli,
     is_ts,
     json_of,
     new_conv,
@@ -21,6 +22,7 @@ from tests.helpers import (
     say,
     todo,
 )
+from todo_cli.when import HELP
 
 
 def test_new_text_and_json(db_url: str) -> None:
@@ -74,7 +76,7 @@ def test_say_dash_reads_stdin_exactly(db_url: str) -> None:
     [
         (["hi", "--role", "robot"], None, 2,
          "Invalid value for '--role': Value error, 'robot' is not one of 'user', 'assistant', "
-         "'system'. (see: todo chat say --help)"),
+         "'system', 'developer', 'tool'. (see: todo chat say --help)"),
         ([""], None, 2, "message must not be empty"),
         (["  \t\n "], None, 2, "message must not be empty"),
         (["-"], "   \n", 2, "message must not be empty"),
@@ -99,7 +101,7 @@ def test_say_to_a_missing_conversation_is_exit_1(db_url: str) -> None:
         r = todo(db_url, "chat", *args, input="from stdin")
         assert (r.exit_code, r.stdout, r.stderr) == (1, "", "error: no conversation with id 99\n")
     r = todo(db_url, "chat", "say", "abc", "hi")
-    assert r.exit_code == 2 and r.stderr.startswith("error: Invalid value for 'ID'")
+    assert r.exit_code == 2 and r.stderr.startswith("error: conversation ID must be a number")
     assert counts(db_url) == before
 
 
@@ -150,9 +152,10 @@ def test_next_page_hints_lead_to_the_next_page(db_url: str) -> None:
     for args in (["list"], ["show", str(conv)], ["search", "x"]):
         out = ok_run(todo(db_url, "chat", *args, "--page-size", "2")).stdout
         footer = out.splitlines()[-1]
-        assert footer.startswith("page 1 of 2 · ") and " · next: todo chat " in footer, out
+        assert footer.startswith("page 1 of 2 · "), out
+        assert f" · next: todo --database-url {db_url} chat " in footer, out
         hint = shlex.split(footer.split(" · next: ", 1)[1])
-        following = ok_run(todo(db_url, *hint[1:])).stdout.splitlines()[-1]
+        following = ok_run(cli(*hint[1:])).stdout.splitlines()[-1]
         assert following.startswith("page 2 of 2 · "), (hint, following)
 
 
@@ -165,7 +168,7 @@ def test_list_since_filters_by_last_activity(db_url: str) -> None:
     assert json_of(todo(db_url, "chat", "list", "--since", "-1d", "--json"))["total"] == 0
     r = todo(db_url, "chat", "list", "--since", "someday")
     assert (r.exit_code, r.stdout) == (2, "")
-    assert r.stderr.startswith("error: bad date 'someday': expected an ISO date")
+    assert r.stderr == f"error: bad date 'someday': expected {HELP}\n"
 
 
 def test_show_oldest_first_with_paging_and_since(db_url: str) -> None:

@@ -49,11 +49,32 @@ def test_unreachable_database_is_exit_1_no_traceback() -> None:
     assert "Traceback" not in r.stderr and "hunter2" not in r.stderr
 
 
-def test_verbose_adds_a_traceback() -> None:
-    r = cli("--verbose", "--database-url", "postgresql://me:hunter2@127.0.0.1:1/x", "db", "current")
-    assert r.exit_code == 1
-    assert "Traceback" in r.stderr
-    assert r.stderr.rstrip().splitlines()[-1].startswith("error: cannot reach database")
+def test_verbose_gives_no_traceback_for_an_ordinary_error(db_url: str) -> None:
+    unreachable = "postgresql://me:hunter2@127.0.0.1:1/x"
+    for url, args in ((db_url, ["show", "9999"]), (unreachable, ["db", "current"])):
+        r = cli("--verbose", "--database-url", url, *args)
+        assert r.exit_code == 1 and "Traceback" not in r.stderr, r
+        assert r.stderr.count("\n") == 1 and r.stderr.startswith("error: "), r
+
+
+def test_verbose_adds_a_traceback_to_an_unexpected_error(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from todo_cli import render
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(render, "task_detail", broken)  # a defect of ours, not the database's
+    cli("--database-url", db_url, "add", "x")
+    quiet = cli("--database-url", db_url, "show", "1")
+    assert (quiet.exit_code, quiet.stderr) == (
+        1,
+        "error: unexpected RuntimeError: a bug (--verbose shows more)\n",
+    )
+    loud = cli("--verbose", "--database-url", db_url, "show", "1")
+    assert loud.exit_code == 1 and "Traceback" in loud.stderr and "a bug" in loud.stderr
+    assert loud.stderr.rstrip().splitlines()[-1].startswith("error: unexpected RuntimeError")
 
 
 def test_migrate_is_idempotent_and_downgrade_removes(empty_url: str) -> None:
@@ -92,8 +113,13 @@ def test_migrate_sql_prints_and_changes_nothing(empty_url: str) -> None:
 def test_history_lists_the_initial_revision(db_url: str) -> None:
     r = cli("--database-url", db_url, "db", "history")
     assert r.stdout == (
-        "0005 -> 0006 (head, current), ids are never handed out twice: SQLite tables become "
-        "AUTOINCREMENT\n"
+        "0008 -> 0009 (head, current), row-level security: each login role mapped to a user sees "
+        "and changes only that user's rows\n"
+        "0007 -> 0008, chat sources: where an imported conversation came from, message models, "
+        "two more roles\n"
+        "0006 -> 0007, the task model: uuids, projects, dates, recurrence, "
+        "annotations, dependencies, journal\n"
+        "0005 -> 0006, ids are never handed out twice: SQLite tables become AUTOINCREMENT\n"
         "0004 -> 0005, request keys: index only the rows that have one\n"
         "0003 -> 0004, search: angle brackets are separators on PostgreSQL too\n"
         "0002 -> 0003, idempotency keys for retried writes\n"

@@ -1,4 +1,4 @@
-"""Config: URL normalisation, masking, and the precedence rules of CLI.md."""
+"""Config: URL normalisation, masking, and the precedence rules of docs/reference.md."""
 
 from __future__ import annotations
 

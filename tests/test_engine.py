@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import exc
 
+from tests.dbutil import migrate_db, query
 from todo_cli import datadir
 from todo_cli.config import DatabaseTarget, parse_url
 from todo_cli.db import session_scope
@@ -193,3 +194,21 @@ def test_naive_datetimes_are_refused(db_url: str) -> None:
         _user(s)
         s.add(Task(user_id="u1", title="t", due=datetime(2026, 1, 1)))
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_second_write_in_a_one_statement_unit_is_refused(pg_url: str) -> None:
+    """In autocommit each statement commits alone, so a second write would not be atomic with
+    the first: the guard stops it before it is sent, and reads after the write are fine."""
+    migrate_db(pg_url)
+    engine = make_engine(_target(pg_url))
+    add = sa.text("INSERT INTO users (id, email, name, created_at) VALUES (:i, :e, 'n', now())")
+    with session_scope(engine, write=True, one_statement=True) as s:
+        s.execute(add, {"i": "u1", "e": "u1@x.com"})
+        assert s.execute(sa.text("SELECT count(*) FROM users")).scalar() == 1
+    second = pytest.raises(RuntimeError, match="sent a second write")
+    with second, session_scope(engine, write=True, one_statement=True) as s:
+        s.execute(add, {"i": "u2", "e": "u2@x.com"})
+        s.execute(add, {"i": "u3", "e": "u3@x.com"})
+    # The first write of that unit committed on its own (autocommit); the second never ran.
+    assert query(pg_url, "SELECT id FROM users ORDER BY id") == [("u1",), ("u2",)]

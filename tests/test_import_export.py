@@ -69,12 +69,41 @@ def test_export_then_import_round_trips(db_url: str) -> None:
     make_tasks(db_url)
     before = exported(db_url)
     assert [t["id"] for t in before] == [1, 2, 3]  # by id; the trashed task is left out
-    assert ok(db_url, "import", "-", input=json.dumps(before)) == "imported 3 tasks\n"
+    # Every uuid is known and no newer: importing our own export again changes nothing.
+    assert ok(db_url, "import", "-", input=json.dumps(before)) == "imported 0 tasks, 3 unchanged\n"
+    assert exported(db_url) == before
+    fresh = [{k: v for k, v in t.items() if k != "uuid"} for t in before]
+    assert ok(db_url, "import", "-", input=json.dumps(fresh)) == "imported 3 tasks\n"
     after = exported(db_url)
     assert [t["id"] for t in after] == [1, 2, 3, 5, 6, 7]  # new ids, in the file's order
-    assert without_ids(after[3:]) == without_ids(before)
-    # the completed task's completion time falls back to its updated_at
-    assert rows(db_url)[5]["completed_at"] == rows(db_url)[5]["updated_at"]
+    volatile = ("id", "uuid", "urgency")
+    assert [{k: v for k, v in t.items() if k not in volatile} for t in after[3:]] == [
+        {k: v for k, v in t.items() if k not in volatile} for t in before
+    ]
+    assert len({t["uuid"] for t in after}) == 6
+
+
+def test_reimport_by_uuid_updates_when_newer(db_url: str) -> None:
+    make_tasks(db_url)
+    [first, *_] = exported(db_url)
+    older = dict(first, title="older", updated_at="2000-01-01T00:00:00+00:00")
+    r = ok(db_url, "import", "-", "--json", input=json.dumps([older]))
+    assert json.loads(r) == {"imported": 0, "updated": 0, "unchanged": 1}
+    newer = dict(first, title="newer", tags=["x"], updated_at="2099-01-01T00:00:00+00:00")
+    newer["annotations"] = [{"entry": "2026-01-01T00:00:00+00:00", "description": "a note"}]
+    assert ok(db_url, "import", "-", input=json.dumps([newer])) == "imported 0 tasks, updated 1\n"
+    [again, *_] = exported(db_url)
+    assert (again["id"], again["uuid"], again["title"], again["tags"]) == (
+        1,
+        first["uuid"],
+        "newer",
+        ["x"],
+    )
+    assert [a["description"] for a in again["annotations"]] == ["a note"]
+    assert len(exported(db_url)) == 3
+    # The import is one change: undo puts the task back as it was.
+    assert ok(db_url, "undo", "--yes").startswith("undid")
+    assert exported(db_url)[0] == first | {"urgency": exported(db_url)[0]["urgency"]}
 
 
 def test_export_json_shape_and_status_filter(db_url: str) -> None:
@@ -85,28 +114,62 @@ def test_export_json_shape_and_status_filter(db_url: str) -> None:
     assert [t["id"] for t in tasks] == [1, 3]
     shown = json.loads(ok(db_url, "show", "1", "--json"))
     assert tasks[0] == shown  # exactly the shape of `show --json`
+    assert tasks[0]["due"] == "2026-12-01"  # an all-day date
     assert [t["id"] for t in exported(db_url, "--status", "completed")] == [2]
     assert ok(db_url, "export", "--json") == ok(db_url, "export")
     r = todo(db_url, "export", "--json", "--format", "csv")
     assert (r.exit_code, r.stderr) == (2, "error: give --json or --format csv, not both\n")
 
 
+CSV_HEADER = (
+    "id,uuid,title,description,completed,status,priority,due,tags,project,annotations,wait,"
+    "scheduled,until,recur,depends,start,urgency,created_at,updated_at,completed_at,deleted_at,"
+    "extra\n"
+)
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+NUM = re.compile(r",\d+\.\d+,")
+
+
 def test_export_with_no_tasks_is_an_empty_array(db_url: str) -> None:
     assert ok(db_url, "export") == "[]\n"
-    assert ok(db_url, "export", "--format", "csv") == (
-        "id,title,description,completed,priority,due,tags,created_at,updated_at,deleted_at\n"
-    )
+    assert ok(db_url, "export", "--format", "csv") == CSV_HEADER
 
 
 def test_export_csv_content(db_url: str) -> None:
     make_tasks(db_url)
-    out = TS.sub("<ts>", ok(db_url, "export", "--format", "csv"))
-    assert out == (
-        "id,title,description,completed,priority,due,tags,created_at,updated_at,deleted_at\n"
-        "1,buy milk,,false,high,<ts>,home shop,<ts>,<ts>,\n"
-        '2,call mum,"about ""Sunday"",\nand the rest",true,,,,<ts>,<ts>,\n'
-        "3,ünïcode ✓,,false,low,,,<ts>,<ts>,\n"
+    out = NUM.sub(
+        ",<u>,", UUID.sub("<uuid>", TS.sub("<ts>", ok(db_url, "export", "--format", "csv")))
     )
+    assert out == (
+        CSV_HEADER
+        + "1,<uuid>,buy milk,,false,pending,high,2026-12-01,home shop,,,,,,,,,<u>,<ts>,<ts>,,,\n"
+        '2,<uuid>,call mum,"about ""Sunday"",\nand the rest",true,completed,'
+        ",,,,,,,,,,,<u>,<ts>,<ts>,<ts>,,\n"
+        "3,<uuid>,ünïcode ✓,,false,pending,low,,,,,,,,,,,<u>,<ts>,<ts>,,,\n"
+    )
+
+
+def test_csv_export_imports_back(db_url: str, tmp_path: Path) -> None:
+    make_tasks(db_url)
+    ok(db_url, "edit", "1", "--project", "Home.Garden", "--wait", "2099-01-01")
+    ok(db_url, "annotate", "1", 'ring first, "twice"')
+    before = exported(db_url)
+    path = tmp_path / "tasks.csv"
+    path.write_text(ok(db_url, "export", "--format", "csv"), encoding="utf-8")
+    assert ok(db_url, "import", "--format", "csv", str(path)) == "imported 0 tasks, 3 unchanged\n"
+    assert exported(db_url) == before
+    other = tmp_path / "other.db"
+    url = f"sqlite:///{other}"
+    from tests.dbutil import migrate_db
+
+    migrate_db(url)
+    assert ok(url, "import", "--format", "csv", str(path)) == "imported 3 tasks\n"
+    volatile = ("urgency",)
+    assert [{k: v for k, v in t.items() if k not in volatile} for t in exported(url)] == [
+        {k: v for k, v in t.items() if k not in volatile} for t in before
+    ]
+    r = todo(url, "import", "--format", "csv", "-", input=CSV_HEADER + "1,,,\n")
+    assert (r.exit_code, r.stderr) == (2, "error: line 2: 4 cells, the header has 23\n")
 
 
 def test_import_keeps_given_fields_and_fills_the_rest(db_url: str) -> None:
@@ -149,7 +212,13 @@ def test_import_keeps_given_fields_and_fills_the_rest(db_url: str) -> None:
 def test_import_accepts_the_list_json_shape(db_url: str) -> None:
     ok(db_url, "add", "one")
     page = ok(db_url, "list", "--json")
-    assert ok(db_url, "import", "-", "--json", input=page) == '{\n  "imported": 1\n}\n'
+    out = json.loads(ok(db_url, "import", "-", "--json", input=page))
+    assert out == {"imported": 0, "updated": 0, "unchanged": 1}  # its uuid is known
+    assert [r["title"] for r in rows(db_url)] == ["one"]
+    fresh = {
+        "items": [{k: v for k, v in t.items() if k != "uuid"} for t in json.loads(page)["items"]]
+    }
+    assert json.loads(ok(db_url, "import", "-", "--json", input=json.dumps(fresh)))["imported"] == 1
     assert [r["title"] for r in rows(db_url)] == ["one", "one"]
 
 
@@ -218,7 +287,7 @@ def test_taskwarrior_import_maps_every_field(db_url: str, flag: list[str]) -> No
     assert got == [
         {
             "title": "Pay rent",
-            "description": "ask about parking\nby bank transfer",
+            "description": None,
             "completed": False,
             "priority": 3,
             "due": datetime(2026, 12, 1, tzinfo=utc),
@@ -265,6 +334,14 @@ def test_taskwarrior_import_maps_every_field(db_url: str, flag: list[str]) -> No
             "deleted_at": None,
         },
     ]
+    first = json.loads(ok(db_url, "show", "1", "--json"))
+    assert (first["uuid"], first["project"], first["extra"]) == (TASKWARRIOR[0]["uuid"], "home", {})
+    assert first["annotations"] == [
+        {"entry": "2026-11-01T09:15:00+00:00", "description": "ask about parking"},
+        {"entry": "2026-11-02T10:00:00+00:00", "description": "by bank transfer"},
+    ]
+    water = json.loads(ok(db_url, "show", "4", "--json"))
+    assert (water["wait"], water["completed"]) == ("2026-12-10T00:00:00+00:00", False)
     assert [t["title"] for t in exported(db_url)] == ["Pay rent", "Old report", "Water plants"]
 
 
@@ -276,7 +353,12 @@ def test_taskwarrior_import_maps_every_field(db_url: str, flag: list[str]) -> No
         ({"title": "x" * 201}, "title must be at most 200 characters (got 201)"),
         ({"title": "b", "priority": "top"}, "priority: Input should be 'low', 'medium' or 'high'"),
         ({"title": "b", "tags": ["x y"]}, "tag 'x y' must be 1-64 characters without spaces"),
-        ({"title": "b", "due": "2026-12-01T09:00"}, "due: Input should have timezone info"),
+        ({"title": "b", "due": "2026-12-01T09:00"}, "due must be a date (2026-12-01) or a time"
+         " with a UTC offset (2026-12-01T09:00:00+00:00), got '2026-12-01T09:00'"),
+        ({"title": "b", "uuid": "nope"}, "'nope' is not a uuid (8-4-4-4-12 hex digits)"),
+        ({"title": "b", "status": "open"}, "status: Input should be 'pending', 'completed',"
+         " 'waiting', 'recurring' or 'deleted'"),
+        ({"title": "b", "recur": "weekly"}, "a recurrence needs a due date"),
         ({"title": "b", "completed": "maybe"}, "completed: Input should be a valid boolean, "
          "unable to interpret input"),
         ("b", "expected an object, got a string"),
@@ -326,7 +408,11 @@ def test_input_that_is_not_a_json_array(db_url: str, text: str, message: str) ->
 
 def test_an_empty_array_imports_nothing(db_url: str) -> None:
     assert ok(db_url, "import", "-", input="[]") == "imported 0 tasks\n"
-    assert ok(db_url, "import", "-", "--json", input="[]") == '{\n  "imported": 0\n}\n'
+    assert json.loads(ok(db_url, "import", "-", "--json", input="[]")) == {
+        "imported": 0,
+        "updated": 0,
+        "unchanged": 0,
+    }
 
 
 def test_import_from_a_file_and_a_missing_file(db_url: str, tmp_path: Path) -> None:
@@ -356,12 +442,13 @@ def test_real_processes_import_and_export(db_url: str, tmp_path: Path) -> None:
     assert (r.exit_code, r.stdout, r.stderr) == (0, "imported 4 tasks\n", "")
     r = proc("--database-url", db_url, "export", "--format", "csv", "--status", "completed")
     assert (r.exit_code, r.stderr) == (0, "")
-    assert r.stdout.splitlines()[1:] == [
-        "2,Old report,,true,medium,,,2026-10-01T08:00:00+00:00,2026-10-20T17:00:01+00:00,"
+    assert NUM.sub(",<u>,", r.stdout).splitlines()[1:] == [
+        "2,1b3c4a7e-6f5e-4d3a-9d4e-2f1b8c9a0d12,Old report,,true,completed,medium,,,,,,,,,,"
+        ",<u>,2026-10-01T08:00:00+00:00,2026-10-20T17:00:01+00:00,2026-10-20T17:00:00+00:00,,"
     ]
     r = proc("--database-url", db_url, "export")
     again = proc("--database-url", db_url, "import", "-", input=r.stdout)
-    assert (again.exit_code, again.stdout) == (0, "imported 3 tasks\n")
+    assert (again.exit_code, again.stdout) == (0, "imported 0 tasks, 3 unchanged\n")
     bad = proc("--database-url", db_url, "import", "-", input='[{"title": "ok"}, {"title": ""}]')
     assert (bad.exit_code, bad.stdout, bad.stderr) == (
         2,

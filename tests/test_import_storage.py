@@ -38,11 +38,16 @@ def _records(n: int) -> list[dict[str, Any]]:
 
 def _columns(path: Path) -> list[str]:
     with sqlite3.connect(path) as c:
-        return [r[1] for r in c.execute("PRAGMA table_info(tasks)") if r[1] != "request_key"]
+        return [
+            r[1]
+            for r in c.execute("PRAGMA table_info(tasks)")
+            if r[1] not in ("request_key", "uuid")
+        ]
 
 
 def _raw_rows(path: Path) -> list[tuple[Any, ...]]:
-    """Every stored value with SQLite's own storage class, request keys left out."""
+    """Every stored value with SQLite's own storage class, request keys (and the uuids,
+    new in each file) left out."""
     cols = _columns(path)
     with sqlite3.connect(path) as c:
         q = f"SELECT {', '.join(f'{x}, typeof({x})' for x in cols)} FROM tasks ORDER BY id"
@@ -61,9 +66,9 @@ def test_sqlite_stores_the_same_whatever_the_rows_per_statement(
 ) -> None:
     records = _records(BATCH + 17)
     _import_into_new_sqlite(tmp_path / "batch.db", records)
-    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn: 1)
+    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn, width: 1)
     _import_into_new_sqlite(tmp_path / "rows.db", records)
-    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn: 7)
+    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn, width: 7)
     _import_into_new_sqlite(tmp_path / "sevens.db", records)
     stored = _raw_rows(tmp_path / "batch.db")
     assert len(stored) == BATCH + 17
@@ -73,9 +78,12 @@ def test_sqlite_stores_the_same_whatever_the_rows_per_statement(
     # as naive UTC text, tags as JSON text.
     columns = _columns(tmp_path / "batch.db")
 
+    shown = ("id", "title", "description", "completed", "priority", "due", "created_at",
+             "updated_at", "completed_at", "deleted_at", "tags")  # fmt: skip
+
     def row(i: int) -> dict[str, tuple[Any, str]]:
         pairs = zip(stored[i][::2], stored[i][1::2], strict=True)
-        return {k: v for k, v in zip(columns, pairs, strict=True) if k != "user_id"}
+        return {k: v for k, v in zip(columns, pairs, strict=True) if k in shown}
 
     def text(v: str | None) -> tuple[str | None, str]:
         return (v, "null" if v is None else "text")
@@ -108,9 +116,11 @@ def test_an_old_sqlite_takes_fewer_rows_per_statement(sqlite_url: str) -> None:
     try:
         with engine.connect() as c:
             dbapi = c.connection.dbapi_connection
-            assert task_io._rows_per_statement(dbapi) == BATCH
+            assert task_io._rows_per_statement(dbapi, 10) == BATCH
+            limit = dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
+            assert task_io._rows_per_statement(dbapi, 24) == min(BATCH, limit // 24)
             dbapi.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)  # type: ignore[union-attr]
-            assert task_io._rows_per_statement(dbapi) == 99
+            assert task_io._rows_per_statement(dbapi, 24) == 41
     finally:
         engine.dispose()
 
@@ -132,7 +142,7 @@ def _check_request_keys(db_url: str) -> None:
 def test_a_bad_record_in_a_later_statement_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn: 7)
+    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn, width: 7)
     records = _records(BATCH * 2)
     records[BATCH + 1]["priority"] = "urgent"
     url = f"sqlite:///{tmp_path / 'x.db'}"
@@ -152,3 +162,49 @@ def test_a_bad_record_is_reported_before_the_database_is_reached() -> None:
         2,
         f"error: record {BATCH * 3 + 1}: title must not be empty\n",
     )
+
+
+def test_imported_urgency_and_journal_agree_with_sql(db_url: str) -> None:
+    """The import computes the new rows' stored urgency and journal image in Python; the
+    database's own formula and image must give the same."""
+    from todo_cli.services.tasks import images
+    from todo_cli.services.tasks.pipeline import Fragments
+    from todo_cli.services.tasks.urgency import refresh_sql
+
+    u = "22222222-2222-4222-8222-{:012d}".format
+    records = [
+        {"title": "a", "uuid": u(1), "priority": "high", "tags": ["next", "x"], "project": "P",
+         "due": "2026-12-01T10:00:00Z", "scheduled": "2026-11-01T00:00:00Z",
+         "start": "2026-11-02T00:00:00Z", "depends": [u(2)],
+         "annotations": [{"entry": "2026-11-03T00:00:00Z", "description": "n1"}]},
+        {"title": "b", "uuid": u(2), "tags": ["a", "b", "c"], "due": "2026-12-24"},
+        {"title": "c", "uuid": u(3), "completed": True, "depends": [u(2)], "extra": {"k": [1]}},
+        {"title": "d", "uuid": u(4), "recur": "weekly", "due": "2026-12-01T09:00:00Z"},
+    ]  # fmt: skip
+    r = cli("--database-url", db_url, "import", "-", input=json.dumps(records))
+    assert (r.exit_code, r.stderr) == (0, "")
+    engine = sa.create_engine(parse_url(db_url))
+    try:
+        with engine.begin() as c:
+            q = "SELECT uuid, urgency_base FROM tasks ORDER BY id"
+            mine = c.execute(sa.text(q)).all()
+            f = Fragments(c.dialect.name)
+            sql_images = dict(
+                c.execute(sa.text(f"SELECT t.uuid, {images.image(f, 't')} FROM tasks t")).all()
+            )
+            journal = dict(c.execute(sa.text("SELECT task_uuid, after FROM journal")).all())
+            c.execute(sa.text(refresh_sql(c.dialect.name, "TRUE")))
+            theirs = c.execute(sa.text(q)).all()
+    finally:
+        engine.dispose()
+    assert [(k, round(v, 6)) for k, v in mine] == [(k, round(v, 6)) for k, v in theirs]
+    assert mine[1][1] > 8  # blocking: an open task depends on it
+    from todo_cli.services.tasks.journal import _same
+
+    def loaded(v: object) -> object:
+        return json.loads(v) if isinstance(v, str) else v
+
+    for uuid, image in sql_images.items():
+        assert _same(loaded(image), loaded(journal[uuid])), uuid
+    r = cli("--database-url", db_url, "undo", "--yes")
+    assert (r.exit_code, r.stdout) == (0, "undid 'import -' (4 tasks)\n")

@@ -24,13 +24,22 @@ A, B = "ada", "bob"
 # (command path, extra arguments after the id(s)[, stdin]); the ids come right after the path.
 TASK_CASES: list[tuple[tuple[str, ...], list[str]]] = [
     (("show",), ["--json"]),
+    (("info",), []),
     (("edit",), ["--title", "stolen"]),
+    (("modify",), ["+stolen"]),
     (("complete",), []),
+    (("done",), []),
     (("reopen",), []),
+    (("start",), []),
+    (("stop",), []),
     (("delete",), []),
+    (("rm",), []),
     (("delete",), ["--hard", "--yes"]),
     (("restore",), []),
+    (("annotate",), ["mine now"]),
+    (("denotate",), ["secret"]),
 ]
+ONE_ID = {("show",), ("info",), ("edit",), ("modify",), ("annotate",), ("denotate",)}
 CHAT_CASES: list[tuple[tuple[str, ...], list[str], str | None]] = [
     (("chat", "show"), ["--json"], None),
     (("chat", "say"), ["stolen"], None),
@@ -107,6 +116,7 @@ def test_task_commands_with_another_users_id(
 ) -> None:
     db = two_users
     theirs = json_of(todo(db, "add", "ada's task", "-t", "private", "--json", user=A))["id"]
+    ok_run(todo(db, "annotate", str(theirs), "secret", user=A))
     if path == ("reopen",) and not trashed:
         ok_run(todo(db, "complete", str(theirs), user=A))
     if trashed:
@@ -119,7 +129,7 @@ def test_task_commands_with_another_users_id(
     def args(ids: list[int]) -> list[str]:
         return [*path, *map(str, ids), *extra]
 
-    multi = path not in (("show",), ("edit",))
+    multi = path not in ONE_ID
     _same_as_missing(db, args, theirs, own if multi else None)
     assert _row(db, "tasks", theirs) == before
     if multi:  # all or nothing: B's own task is untouched too
@@ -142,6 +152,20 @@ def test_chat_commands_with_another_users_id(
 
     _same_as_missing(db, args, theirs, stdin=stdin)
     assert (_row(db, "conversations", theirs), query(db, messages, c=theirs)) == before
+
+
+def test_another_users_task_cannot_be_depended_on(two_users: str) -> None:
+    db = two_users
+    theirs = json_of(todo(db, "add", "ada's task", "--json", user=A))["id"]
+    own = json_of(todo(db, "add", "bob's", "--json", user=B))["id"]
+    for args in (
+        ["add", "x", "--depends", str(theirs)],
+        ["edit", str(own), "--depends", str(theirs)],
+    ):
+        r = todo(db, *args, user=B)
+        assert (r.exit_code, r.stdout) == (1, ""), r
+        assert r.stderr.startswith(f"error: no task with id {theirs}")
+    assert query(db, "SELECT count(*) FROM task_dependencies") == [(0,)]
 
 
 def test_listings_never_show_another_users_rows(two_users: str) -> None:

@@ -17,6 +17,7 @@ from tests.dbutil import migrate_db, query
 from tests.faultproxy import FaultProxy
 from tests.helpers import proc
 from todo_cli.config import parse_url
+from todo_cli.models import SCHEMA_HEAD
 from todo_cli.services.database.lock import LOCK_ID
 
 pytestmark = pytest.mark.postgres
@@ -76,7 +77,12 @@ def test_a_cut_one_statement_write_says_it_may_have_been_applied(pg_url: str) ->
     assert query(pg_url, "SELECT count(*) FROM tasks") == [(2,)]
 
 
-def test_a_held_migration_lock_is_waited_for_then_named(pg_url: str) -> None:
+@pytest.mark.parametrize("command", ["migrate", "downgrade"])
+def test_a_held_migration_lock_is_waited_for_then_named(pg_url: str, command: str) -> None:
+    args = ["db", "migrate"]
+    if command == "downgrade":  # from head, so that a downgrade has something to do
+        migrate_db(pg_url)
+        args = ["db", "downgrade", "0006", "--yes"]
     holder = psycopg2.connect(_dsn(pg_url), application_name="someone-else")
     holder.autocommit = True
     with holder.cursor() as cur:
@@ -85,7 +91,7 @@ def test_a_held_migration_lock_is_waited_for_then_named(pg_url: str) -> None:
         pid = cur.fetchone()[0]
     try:
         start = time.monotonic()
-        r = proc("--database-url", pg_url, "db", "migrate", "--lock-timeout", "1")
+        r = proc("--database-url", pg_url, *args, "--lock-timeout", "1")
         took = time.monotonic() - start
     finally:
         holder.close()
@@ -97,8 +103,11 @@ def test_a_held_migration_lock_is_waited_for_then_named(pg_url: str) -> None:
         r"error: gave up after 1 s waiting for the migration lock, held by pid", r.stderr
     )
     assert took < 30
-    assert query(pg_url, "SELECT count(*) FROM pg_tables WHERE tablename = 'tasks'") == [(0,)]
-    ok = proc("--database-url", pg_url, "db", "migrate")  # the lock is free now
+    if command == "migrate":
+        assert query(pg_url, "SELECT count(*) FROM pg_tables WHERE tablename = 'tasks'") == [(0,)]
+    else:  # nothing was downgraded
+        assert query(pg_url, "SELECT version_num FROM alembic_version") == [(SCHEMA_HEAD,)]
+    ok = proc("--database-url", pg_url, *args)  # the lock is free now
     assert ok.exit_code == 0, ok.stderr
 
 

@@ -100,8 +100,9 @@ def test_migrating_to_autoincrement_keeps_every_row_and_the_search(sqlite_url: s
         "VALUES (9, 7, 'u', 'user', 'find the marmalade', '2026-01-01')",
     )
     before = {t: query(sqlite_url, f"SELECT * FROM {t} ORDER BY id") for t in ("tasks",)}
-    migrate_db(sqlite_url)
+    migrate_db(sqlite_url, "0006")
     assert {t: query(sqlite_url, f"SELECT * FROM {t} ORDER BY id") for t in ("tasks",)} == before
+    migrate_db(sqlite_url)
     assert ids(js(sqlite_url, "chat", "search", "marmalade", user="u")) == [9]
     ok(sqlite_url, "delete", "3", "--hard", "--yes", user="u")
     assert add(sqlite_url, "next", user="u")["id"] == 4
@@ -116,14 +117,18 @@ def test_a_destructive_downgrade_asks_and_names_what_goes(db_url: str) -> None:
     r = todo(db_url, "db", "downgrade", "0002")  # no terminal, no --yes
     assert r.exit_code == 2
     assert r.stderr.startswith("error: Downgrading ")
-    assert " to 0002 drops tasks.request_key (2 values), conversations.request_key (1 value)." in (
+    assert " to 0002 drops journal (2 rows), tasks.request_key (2 values), conversations" in (
         r.stderr
     )
     r = todo(db_url, "db", "downgrade", "base")
     assert r.exit_code == 2
-    assert " to base drops tasks (2 rows), conversations (1 row), users (1 row). " in r.stderr
+    assert (
+        " to base drops journal (2 rows), tasks (2 rows), conversations (1 row), users (1 row)"
+        in (r.stderr)
+    )
     assert r.stderr.rstrip().endswith("refusing without a terminal; pass --yes")
     assert len(js(db_url, "list")["items"]) == 2  # nothing changed
+    ok(db_url, "db", "downgrade", "0006", "--yes")
     r = todo(db_url, "db", "downgrade", "0005")  # drops nothing that holds data: no question
     assert r.exit_code == 0, r.stderr
     sql = todo(db_url, "db", "downgrade", "base", "--sql")  # only prints: never asks
@@ -163,7 +168,7 @@ def test_a_downgrade_asks_at_a_terminal_and_no_changes_nothing(db_url: str) -> N
         seen += more
     os.close(leader)
     assert p.returncode == 1
-    assert b"drops tasks (1 row)" in seen
+    assert b"drops journal (1 row), tasks (1 row)" in seen
     assert b"nothing was changed" in seen + out
     assert len(js(db_url, "list")["items"]) == 1
 

@@ -165,7 +165,12 @@ def test_real_process_with_tracebacks(
     ]
     for r in runs:
         assert NEEDLE not in r.stdout + r.stderr, r
-    assert runs[0].exit_code == 1 and "Traceback" in runs[0].stderr, runs[0]
+    assert runs[0].exit_code == 1, runs[0]
+    # An unreachable server and a wrong role are ordinary errors, told in one line even with
+    # --verbose; a table dropped behind todo's back fails unexpectedly, and that traceback is
+    # what must not hold the password.
+    expected = case == "missing-table"
+    assert ("Traceback" in runs[0].stderr) == expected, runs[0]
     assert leaked_files(tmp_path) == []
 
 

@@ -1,5 +1,5 @@
 """Bad input to the task commands, on both backends: one `error: ` line on stderr, exit 2
-(CLI.md), nothing on stdout, no traceback, and the database exactly as it was."""
+(docs/reference.md), nothing on stdout, no traceback, and the database exactly as it was."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ OPTION_ERROR = "error: Invalid value for "
 EMPTY = "error: title must not be empty\n"
 LONG_TITLE = "error: title must be at most 200 characters (got 201)\n"
 LONG_DESC = "error: description must be at most 1000 characters (got 1001)\n"
-NOTHING = "error: nothing to change: give --title, --description, --due, --priority or tags\n"
+NOTHING = "error: nothing to change: give a new title, --due, --project, tags or the like\n"
 PAGE_SIZE = "error: page size must be between 1 and 500 (got {})\n"
 
 
@@ -36,6 +36,9 @@ def bad_tag(tag: str) -> str:
     return f"error: tag {tag!r} must be 1-64 characters without spaces\n"
 
 
+WHICH = "error: say which tasks to {}"
+
+
 def missing(arg: str, command: str) -> str:
     return f"error: Missing argument {arg!r}. (see: todo {command} --help)\n"
 
@@ -48,20 +51,27 @@ CASES: list[tuple[list[str], str]] = [
     (["add", "x" * 201], LONG_TITLE),
     (["add", "ok", "-d", "y" * 1001], LONG_DESC),
     (["add", "ok", "--due", "someday"], bad_date("someday")),
-    (["add", "ok", "--due", "2026-13-01"], bad_date("2026-13-01")),
-    (["add", "ok", "--due", "+3y"], bad_date("+3y")),
+    (["add", "ok", "--due", "2026-13-01"], "error: bad date '2026-13-01': there is no month 13\n"),
+    (
+        ["add", "ok", "--due", "2026-02-30"],
+        "error: bad date '2026-02-30': February 2026 has 28 days\n",
+    ),
+    (["add", "ok", "--due", "+3x"], bad_date("+3x")),
     (["add", "ok", "--due", ""], bad_date("")),
     (["add", "ok", "-p", "urgent"], OPTION_ERROR + "'--priority' / '-p': "),
     (["add", "a\x00b"], nul("title")),
     (["add", "ok", "-d", "a\x00b"], nul("description")),
     (["add", "ok", "-t", "two words"], bad_tag("two words")),
     (["add", "ok", "-t", ""], bad_tag("")),
-    (["add"], missing("title", "add")),
+    (["add"], missing("WORDS...", "add")),
     (["show"], missing("ID", "show")),
     (["show", "abc"], OPTION_ERROR + "'ID': "),
     (["show", "1.5"], OPTION_ERROR + "'ID': "),
-    (["edit", "abc", "--title", "x"], OPTION_ERROR + "'ID': "),
-    (["edit", "--title", "x"], missing("ID", "edit")),
+    (
+        ["edit", "abc", "--title", "x"],
+        "error: say which tasks to edit: todo edit ID... then what to change\n",
+    ),
+    (["edit", "--title", "x"], missing("ID... [WORDS...]", "edit")),
     (["edit", "1"], NOTHING),
     (["edit", "1", "--title", ""], EMPTY),
     (["edit", "1", "--title", "  "], EMPTY),
@@ -72,14 +82,14 @@ CASES: list[tuple[list[str], str]] = [
     (["edit", "1", "--due", "today", "--no-due"], "error: give --due or --no-due, not both\n"),
     (["edit", "1", "-p", "urgent"], OPTION_ERROR + "'--priority' / '-p': "),
     (["edit", "1", "-t", "a b"], bad_tag("a b")),
-    (["complete"], missing("ids", "complete")),
-    (["complete", "1", "two"], OPTION_ERROR + "'ids': "),
-    (["reopen"], missing("ids", "reopen")),
-    (["reopen", "x"], OPTION_ERROR + "'ids': "),
-    (["delete"], missing("ids", "delete")),
-    (["delete", "x", "--hard", "--yes"], OPTION_ERROR + "'ids': "),
-    (["restore"], missing("ids", "restore")),
-    (["restore", "1x"], OPTION_ERROR + "'ids': "),
+    (["complete"], WHICH.format("complete") + ": give their ids, or filter options (--help)\n"),
+    (["complete", "1", "two"], OPTION_ERROR + "'[ID]...': "),
+    (["reopen"], WHICH.format("reopen") + ": give their ids, or filter options (--help)\n"),
+    (["reopen", "x"], OPTION_ERROR + "'[ID]...': "),
+    (["delete"], WHICH.format("delete") + ": give their ids, or filter options (--help)\n"),
+    (["delete", "x", "--hard", "--yes"], OPTION_ERROR + "'[ID]...': "),
+    (["restore"], WHICH.format("restore") + ": their ids (todo trash lists them)\n"),
+    (["restore", "1x"], OPTION_ERROR + "'[ID]...': "),
     (["list", "--page", "0"], "error: page must be 1 or more (got 0)\n"),
     (["list", "--page", "-1"], "error: page must be 1 or more (got -1)\n"),
     (["list", "--page", "x"], OPTION_ERROR + "'--page': "),

@@ -132,11 +132,17 @@ def fortyfive(db_url: str) -> str:
     return db_url
 
 
+def _bare(text: str, url: str) -> str:
+    """A next-page hint without the `--database-url URL` that every hint here carries (a test
+    of its own checks that it does)."""
+    return text.replace(f"todo --database-url {url} ", "todo ")
+
+
 def test_paging_text(fortyfive: str) -> None:
-    assert ok(fortyfive, "list").stdout == _table(
+    assert _bare(ok(fortyfive, "list").stdout, fortyfive) == _table(
         list(range(45, 25, -1)), "page 1 of 3 · 45 tasks · next: todo list --page 2"
     )
-    assert ok(fortyfive, "list", "--page", "2").stdout == _table(
+    assert _bare(ok(fortyfive, "list", "--page", "2").stdout, fortyfive) == _table(
         list(range(25, 5, -1)), "page 2 of 3 · 45 tasks · next: todo list --page 3"
     )
     assert ok(fortyfive, "list", "--page", "3").stdout == _table(
@@ -183,12 +189,12 @@ def test_paging_json(fortyfive: str) -> None:
     ],
 )
 def test_next_page_hint_repeats_the_flags(fortyfive: str, args: list[str], footer: str) -> None:
-    assert ok(fortyfive, "list", *args).stdout.splitlines()[-1] == footer
+    assert _bare(ok(fortyfive, "list", *args).stdout, fortyfive).splitlines()[-1] == footer
 
 
 def test_a_long_next_page_hint_stays_on_one_line(fortyfive: str) -> None:
     out = ok(fortyfive, "list", "-s", "task", "--sort", "title", "--asc", "--page-size", "10")
-    assert out.stdout.splitlines()[-1] == (
+    assert _bare(out.stdout, fortyfive).splitlines()[-1] == (
         "page 1 of 5 · 45 tasks · next: todo list --search task --sort title --asc "
         "--page-size 10 --page 2"
     )
@@ -197,7 +203,7 @@ def test_a_long_next_page_hint_stays_on_one_line(fortyfive: str) -> None:
 def test_thousands_in_the_footer(db_url: str) -> None:
     ok(db_url, "list")
     seed(db_url, users(db_url)[0]["id"], [f"t{i}" for i in range(1000)])
-    assert ok(db_url, "list").stdout.splitlines()[-1] == (
+    assert _bare(ok(db_url, "list").stdout, db_url).splitlines()[-1] == (
         "page 1 of 50 · 1,000 tasks · next: todo list --page 2"
     )
 
@@ -206,7 +212,7 @@ def test_trash_paging(db_url: str) -> None:
     for title in ("a", "b", "c"):
         add(db_url, title)
     ok(db_url, "delete", "1", "3")
-    first = ok(db_url, "trash", "--page-size", "1").stdout.splitlines()
+    first = _bare(ok(db_url, "trash", "--page-size", "1").stdout, db_url).splitlines()
     assert first[-1] == "page 1 of 2 · 2 tasks · next: todo trash --page-size 1 --page 2"
     page = js(db_url, "trash", "--page-size", "1", "--page", "2")
     assert (ids(page), page["total"], page["page"], page["page_size"]) == ([1], 2, 2, 1)
@@ -237,7 +243,7 @@ def test_an_escape_sequence_in_a_title_is_shown_escaped(db_url: str) -> None:
     assert table.splitlines()[1].startswith(" 1  \\x1b[31mred\\x1b[0m alert  ")
     assert "\x1b" not in ok(db_url, "show", "1").stdout
     assert (
-        ok(db_url, "show", "1").stdout.splitlines()[1] == "       title  \\x1b[31mred\\x1b[0m alert"
+        ok(db_url, "show", "1").stdout.splitlines()[2] == "       title  \\x1b[31mred\\x1b[0m alert"
     )
     assert js(db_url, "show", "1")["title"] == title
     assert js(db_url, "list")["items"][0]["title"] == title
@@ -261,6 +267,8 @@ def test_next_hint_with_brackets_in_the_search(db_url: str) -> None:
     hint = footer.removeprefix("page 1 of 2 · 2 tasks · next: ")
     assert _shell_words(hint) == [
         "todo",
+        "--database-url",
+        db_url,
         "list",
         "--search",
         "[/]",
@@ -278,6 +286,8 @@ def test_next_hint_can_be_pasted_into_a_shell(db_url: str) -> None:
     hint = footer.removeprefix("page 1 of 2 · 2 tasks · next: ")
     assert _shell_words(hint) == [
         "todo",
+        "--database-url",
+        db_url,
         "list",
         "--search",
         "a;b",
@@ -286,3 +296,33 @@ def test_next_hint_can_be_pasted_into_a_shell(db_url: str) -> None:
         "--page",
         "2",
     ]
+
+
+def test_next_page_hints_keep_the_database_and_the_user(db_url: str) -> None:
+    """`todo --user root list --page-size 2` must not suggest a page of someone else's list."""
+    from tests.helpers import add_user
+
+    add_user(db_url, "root@x.io", "root")
+    for title in ("a", "b", "c"):
+        ok(db_url, "add", title, user="root")
+    out = ok(db_url, "list", "--page-size", "2", user="root").stdout.splitlines()[-1]
+    assert out.endswith(
+        f"next: todo --database-url {db_url} --user root list --page-size 2 --page 2"
+    )
+    masked = proc_hint("postgresql://u:s3cret@127.0.0.1:1/x")
+    assert "s3cret" not in masked and "--database-url 'postgresql://u:***@127.0.0.1:1/x'" in masked
+
+
+def proc_hint(url: str) -> str:
+    """The hint a command given a URL with a password would print (made without a database:
+    the options are the same)."""
+    import typer
+    from typer.main import get_command
+
+    from todo_cli.cli.app import app
+    from todo_cli.cli.options import next_page
+
+    command = get_command(app)
+    ctx = command.make_context("todo", ["--database-url", url, "list"], obj=None)
+    del typer
+    return next_page(ctx, ["list"], {}, 1)

@@ -79,16 +79,18 @@ def test_show(db_url: str) -> None:
     assert (r.exit_code, r.stderr) == (0, "")
     assert r.stdout.splitlines() == [
         "          id  1",
+        f"        uuid  {task['uuid']}",
         "       title  buy milk",
-        " description  ",
         "      status  pending",
-        "    priority  ",
-        "         due  ",
         "        tags  home shop",
+        f"     urgency  {task['urgency']:g}",
         f"     created  {hm}",
         f"     updated  {hm}",
     ]
-    assert run_json(db_url, "show", "1") == task
+    assert run_json(db_url, "show", "1") == {
+        **task,
+        "urgency": run_json(db_url, "show", "1")["urgency"],
+    }
     missing = run(db_url, "show", "2")
     assert (missing.exit_code, missing.stdout, missing.stderr) == (
         1,
@@ -143,7 +145,7 @@ def test_delete_hard(db_url: str) -> None:
     refused = run(db_url, "delete", "1", "--hard")
     assert (refused.exit_code, refused.stdout) == (2, "")
     assert refused.stderr == (
-        "error: Permanently delete 1 task: refusing without a terminal; pass --yes\n"
+        "error: Permanently delete 1 task (1 a): refusing without a terminal; pass --yes\n"
     )
     assert len(rows(db_url)) == 2
     r = run(db_url, "delete", "1", "--hard", "--yes")
@@ -196,8 +198,16 @@ def _on_a_terminal(db_url: str, args: list[str], answer: str) -> tuple[int, str]
 @pytest.mark.parametrize(
     ("args", "prompt", "done"),
     [
-        (["delete", "1", "2", "--hard"], "Permanently delete 2 tasks? [y/N]:", "deleted 2 tasks"),
-        (["purge"], "Permanently delete 2 tasks from the trash? [y/N]:", "purged 2 tasks"),
+        (
+            ["delete", "1", "2", "--hard"],
+            "Permanently delete 2 tasks (1 a, 2 b)? [y/N]:",
+            "deleted 2 tasks",
+        ),
+        (
+            ["purge"],
+            "Permanently delete 2 tasks from the trash (1 a, 2 b)? [y/N]:",
+            "purged 2 tasks",
+        ),
     ],
 )
 def test_a_terminal_is_asked_first(db_url: str, args: list[str], prompt: str, done: str) -> None:
@@ -206,7 +216,7 @@ def test_a_terminal_is_asked_first(db_url: str, args: list[str], prompt: str, do
     ok(db_url, "delete", "1", "2")
     before = rows(db_url)
     code, text = _on_a_terminal(db_url, args, "n\n")
-    assert (code, prompt in text) == (1, True), text
+    assert (code, prompt in text, "nothing was changed" in text) == (1, True, True), text
     assert rows(db_url) == before
     code, text = _on_a_terminal(db_url, args, "y\n")
     assert (code, prompt in text, done in text) == (0, True, True), text

@@ -26,14 +26,29 @@ class Priority(StrEnum):
 
 
 _PRIORITY_RANKS = {Priority.low: 1, Priority.medium: 2, Priority.high: 3}
+# What `-p` takes: a priority, or `none` to clear it.
+PriorityChoice = StrEnum("PriorityChoice", [*(p.value for p in Priority), "none"])  # type: ignore[misc]
 _PRIORITY_BY_RANK = {rank: p for p, rank in _PRIORITY_RANKS.items()}
 
 
-class Status(StrEnum):
-    """Which tasks `list` and `export` show."""
+class TaskStatus(StrEnum):
+    """What a task is (`status` in JSON), worked out from its row (`services/tasks/images.py`)."""
 
     pending = "pending"
     completed = "completed"
+    waiting = "waiting"
+    recurring = "recurring"
+    deleted = "deleted"
+
+
+class Status(StrEnum):
+    """Which tasks `list` and `export` show: pending ones are due to be done now (not waiting,
+    not past their `until`), `recurring` are the templates of recurrences."""
+
+    pending = "pending"
+    completed = "completed"
+    waiting = "waiting"
+    recurring = "recurring"
     all = "all"
 
 
@@ -45,6 +60,7 @@ class Sort(StrEnum):
     due = "due"
     priority = "priority"
     title = "title"  # type: ignore[assignment]  # (a member may shadow str.title)
+    urgency = "urgency"
 
 
 # Without --asc/--desc: newest first, soonest due first, most important first, A to Z.
@@ -54,6 +70,7 @@ DESCENDING_BY_DEFAULT = {
     Sort.due: False,
     Sort.priority: True,
     Sort.title: False,
+    Sort.urgency: True,
 }
 
 
@@ -63,21 +80,37 @@ class Role(StrEnum):
     user = "user"
     assistant = "assistant"
     system = "system"
+    developer = "developer"
+    tool = "tool"
 
 
 class TaskImportFormat(StrEnum):
     json = "json"
+    csv = "csv"
     taskwarrior = "taskwarrior"
 
 
 class TaskExportFormat(StrEnum):
     json = "json"
     csv = "csv"
+    taskwarrior = "taskwarrior"
 
 
 class ChatExportFormat(StrEnum):
     json = "json"
     markdown = "markdown"
+    openai = "openai"
+
+
+class ChatImportFormat(StrEnum):
+    """`chat import --format`: `auto` tells the others apart by content."""
+
+    auto = "auto"
+    todo = "todo"
+    openai = "openai"
+    chatgpt = "chatgpt"
+    claude = "claude"
+    llm = "llm"
 
 
 def sql_in(column: str, values: list[str] | list[int]) -> str:

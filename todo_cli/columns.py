@@ -38,8 +38,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
-class TagList(TypeDecorator[list[str]]):
-    """A list of tags: JSONB on PostgreSQL, JSON text on SQLite.
+class JsonValue(TypeDecorator[Any]):
+    """A JSON value (the tags list, fields kept from an import): JSONB on PostgreSQL, JSON
+    text on SQLite.
 
     Choosing the PostgreSQL type here, when the dialect is known, keeps SQLAlchemy's PostgreSQL
     dialect out of the import path of commands that run on the embedded SQLite file.

@@ -45,6 +45,17 @@ def _write(path: Path, data: dict[str, Any]) -> None:
         raise
 
 
+def read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from the data dir; {} when missing or unreadable."""
+    return _read(path)
+
+
+def write_json_quietly(path: Path, data: dict[str, Any]) -> None:
+    """Write atomically; a failure (read-only home) only costs a hint."""
+    with contextlib.suppress(OSError):
+        _write(path, data)
+
+
 def saved_user(key: str) -> str | None:
     value = _read(_path("user", key)).get("user")
     return value if isinstance(value, str) else None

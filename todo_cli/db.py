@@ -92,6 +92,9 @@ def _sqlite_engine(target: DatabaseTarget) -> Engine:
         cur.close()
         # SQLite's LIKE and lower() fold ASCII only; `--search` uses this to fold all of Unicode.
         dbapi_conn.create_function("todo_fold", 1, _fold, deterministic=True)
+        # What PostgreSQL has built in or from migration 0007, for the same statements here.
+        dbapi_conn.create_function("todo_next_due", 3, _next_due, deterministic=True)
+        dbapi_conn.create_function("todo_uuid", 0, _new_uuid)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -102,6 +105,20 @@ def _sqlite_engine(target: DatabaseTarget) -> Engine:
 
 def _fold(value: str | None) -> str | None:
     return value.casefold() if value is not None else None
+
+
+def _next_due(first: str | None, period: str | None, n: int | None) -> str | None:
+    """`periods.next_due` on SQLite's stored text (naive UTC, as UTCDateTime writes it)."""
+    from todo_cli.periods import next_due
+
+    due = next_due(first, period, n)
+    return due.strftime("%Y-%m-%d %H:%M:%S.%f") if due is not None else None
+
+
+def _new_uuid() -> str:
+    from todo_cli.table_parts import new_uuid
+
+    return new_uuid()
 
 
 def write_lock(conn: Connection) -> None:

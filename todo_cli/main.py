@@ -3,6 +3,8 @@
 Two things here are about speed, since every command pays them:
 
 - `todo --version` is answered before Typer and the command modules load.
+- When a command server runs (todo_cli/client.py, todo_cli/server/), the command is handed to
+  it, which has all of that imported already; otherwise it runs here, in-process, as always.
 - After the command has run, its output is flushed, its connections are closed and the
   `atexit` handlers have run, the process ends with `os._exit` instead of tearing the
   interpreter down. That teardown frees every object of SQLAlchemy, pydantic, Rich and Typer
@@ -13,6 +15,9 @@ Two things here are about speed, since every command pays them:
 import atexit
 import os
 import sys
+from typing import Any, NoReturn
+
+PIPE_CLOSED = 141  # 128 + SIGPIPE (cli/app.py returns it when a write hit a closed pipe)
 
 
 def main() -> None:
@@ -21,14 +26,26 @@ def main() -> None:
 
         sys.stdout.write(f"todo {__version__}\n")
         return
-    from todo_cli.cli.app import main as run
+    from todo_cli import client
 
+    served = client.run(sys.argv)
+    if served is not None:
+        exit_now(served)
+    exit_now(run_here())
+
+
+def run_here(obj: object = None, command: Any = None) -> int:
+    """Run the command of sys.argv in this process; its exit status. `obj`: the Invocation
+    to fill in (the server's worker reads which database the command used from it);
+    `command`: the app's Click command if it was built already (by the server)."""
+    from todo_cli.cli.app import app
+
+    run = command if command is not None else app
     try:
-        run()
-        code = 0
+        run(obj=obj) if obj is not None else run()
+        return 0
     except SystemExit as e:
-        code = _exit_status(e.code)
-    _exit_now(code)
+        return _exit_status(e.code)
 
 
 def _exit_status(code: object) -> int:
@@ -41,11 +58,17 @@ def _exit_status(code: object) -> int:
     return 1
 
 
-def _exit_now(code: int) -> None:
+def exit_now(code: int) -> NoReturn:
+    """Flush, run the atexit handlers and end the process with `code` (never returns)."""
     atexit._run_exitfuncs()  # logging's flush-and-close, among others
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except (BrokenPipeError, ValueError):  # `todo list | head`: the reader has gone
-            code = code or 1
+            code = PIPE_CLOSED
+    if code == PIPE_CLOSED:  # end the way `git log | head` does: by the signal, quietly
+        import signal
+
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGPIPE)
     os._exit(code)

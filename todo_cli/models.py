@@ -1,82 +1,63 @@
 """The tables. Only migrations create them; `SCHEMA_HEAD` names the revision this code expects.
 
 Every row belongs to a user, and every query filters by `user_id` first, so the composite
-indexes below all start with it. Validation of user input happens in `schemas.py`; a
-`table=True` model does not validate, so the database CHECK constraints back the same rules,
-derived from the same enums (`choices.py`) and limits (`rules.py`).
+indexes (here and in `ddl.py`) all start with it. Validation of user input happens in
+`schemas.py`; a `table=True` model does not validate, so the database CHECK constraints back
+the same rules, derived from the same enums (`choices.py`) and limits (`rules.py`).
 
 Row ids are never handed out twice: SQLite tables are AUTOINCREMENT (migration 0006) and
 PostgreSQL's sequences never go back.
 """
 
-import functools
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
+    UniqueConstraint,
+    false,
     text,
 )
 from sqlmodel import Field, SQLModel
-from sqlmodel._compat import SQLModelConfig
 
 from todo_cli.choices import Priority, Role, sql_in
-from todo_cli.columns import TagList, UTCDateTime
-from todo_cli.rules import DESCRIPTION_MAX, EMAIL_MAX, NAME_MAX, TITLE_MAX, USER_ID_MAX
+from todo_cli.columns import JsonValue
+from todo_cli.rules import (
+    DESCRIPTION_MAX,
+    EMAIL_MAX,
+    MODEL_MAX,
+    NAME_MAX,
+    PROJECT_MAX,
+    SOURCE_ID_MAX,
+    TITLE_MAX,
+    USER_ID_MAX,
+    UUID_LENGTH,
+)
+from todo_cli.table_parts import (
+    DEFERRED,
+    NO_ID_REUSE,
+    new_uuid,
+    no_tags,
+    nothing_extra,
+    request_key_column,
+    timestamp,
+    user_fk,
+)
 from todo_cli.when import utcnow
 
 # Bump this together with a new file in migrations/versions/ (a test checks they agree).
-SCHEMA_HEAD = "0006"
-# SQLite: AUTOINCREMENT, so a purged row's id is never given to another row.
-_NO_ID_REUSE = {"sqlite_autoincrement": True}
-
-# Deterministic constraint names, so that migrations can refer to them on both backends
-# (SQLite batch mode needs names to drop or alter a constraint).
-SQLModel.metadata.naming_convention = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def _request_key() -> Column[str]:
-    return Column(String(64), nullable=True)
-
-
-# Only the few rows with a request key are in its unique index (migration 0005, declared in
-# `ddl_metadata`); `ON CONFLICT` names that index with the same predicate.
-HAS_REQUEST_KEY = text("request_key IS NOT NULL")
-
-
-def _user_fk() -> Column[str]:
-    return Column(String(USER_ID_MAX), ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
-
-
-def _timestamp(*, nullable: bool = False, onupdate: bool = False) -> Column[datetime]:
-    return Column(UTCDateTime(), nullable=nullable, onupdate=utcnow if onupdate else None)
-
-
-def _no_tags() -> list[str]:
-    """Not `list`: pydantic inspects a factory's signature, and for a builtin that means
-    compiling the tokenizer's regular expressions (~5 ms at every start-up)."""
-    return []
-
-
-# Table rows are never validated through pydantic (see schemas.py), so their validators are
-# built only if something asks for one: about 10 ms less at every start-up.
-_DEFERRED = SQLModelConfig(defer_build=True)
+SCHEMA_HEAD = "0009"
 
 
 class User(SQLModel, table=True):
-    model_config = _DEFERRED
+    model_config = DEFERRED
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint(f"length(id) BETWEEN 1 AND {USER_ID_MAX}", name="id_length"),
@@ -86,11 +67,11 @@ class User(SQLModel, table=True):
     id: str = Field(sa_column=Column(String(USER_ID_MAX), primary_key=True))
     email: str = Field(sa_column=Column(String(EMAIL_MAX), nullable=False, unique=True))
     name: str | None = Field(default=None, sa_column=Column(String(NAME_MAX), nullable=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
 
 
 class Task(SQLModel, table=True):
-    model_config = _DEFERRED
+    model_config = DEFERRED
     __tablename__ = "tasks"
     __table_args__ = (
         CheckConstraint(f"length(title) BETWEEN 1 AND {TITLE_MAX}", name="title_length"),
@@ -102,37 +83,77 @@ class Task(SQLModel, table=True):
             f"priority IS NULL OR {sql_in('priority', [p.rank for p in Priority])}",
             name="priority_range",
         ),
+        CheckConstraint(f"length(uuid) = {UUID_LENGTH}", name="uuid_length"),
+        CheckConstraint("project IS NULL OR length(project) >= 1", name="project_not_empty"),
+        CheckConstraint("recur IS NULL OR parent_id IS NULL", name="template_has_no_parent"),
+        CheckConstraint("due IS NOT NULL OR NOT due_all_day", name="all_day_has_due"),
+        UniqueConstraint("user_id", "uuid"),
+        # Generating a recurrence's instance twice (two processes, two machines) is impossible.
+        UniqueConstraint("parent_id", "recur_index"),
         # The partial indexes for the list queries are attached by `ddl_metadata()`.
-        _NO_ID_REUSE,
+        NO_ID_REUSE,
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
     # Idempotency key of the write that created the row: a retried `add`, `chat new` or
     # `chat say` whose first attempt did commit finds its row instead of adding a second one.
-    request_key: str | None = Field(default=None, sa_column=_request_key())
-    user_id: str = Field(sa_column=_user_fk())
+    request_key: str | None = Field(default=None, sa_column=request_key_column())
+    user_id: str = Field(sa_column=user_fk())
     title: str = Field(sa_column=Column(String(TITLE_MAX), nullable=False))
     description: str | None = Field(
         default=None, sa_column=Column(String(DESCRIPTION_MAX), nullable=True)
     )
     completed: bool = Field(default=False, nullable=False)
     priority: int | None = Field(default=None, nullable=True)
-    due: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp(onupdate=True))
-    completed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
-    deleted_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    due: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
+    # `due` is a calendar day, stored as its 23:59:59 UTC (todo_cli/when.py has the rule).
+    due_all_day: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp(onupdate=True))
+    completed_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
+    deleted_at: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
     # Tags live on the row (a JSON array), so that add, complete and delete are each a single
     # statement that returns the whole task: one round trip to Neon, not a join or a second
     # insert. `--tag` filters within one user's rows, which the user index already narrows.
     tags: list[str] = Field(
-        default_factory=_no_tags,
-        sa_column=Column(TagList(), nullable=False, server_default=text("'[]'")),
+        default_factory=no_tags,
+        sa_column=Column(JsonValue(), nullable=False, server_default=text("'[]'")),
+    )
+    # The identity that survives export, import and sync: kept from Taskwarrior, else new.
+    uuid: str = Field(
+        default_factory=new_uuid,
+        sa_column=Column(String(UUID_LENGTH), nullable=False, default=new_uuid),  # Core too
+    )
+    project: str | None = Field(default=None, sa_column=Column(String(PROJECT_MAX), nullable=True))
+    wait: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
+    scheduled: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
+    until: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
+    start: datetime | None = Field(default=None, sa_column=timestamp(nullable=True))
+    # A recurrence: its template has `recur` (the period, as given) and is never listed; each
+    # instance is an ordinary task with `parent_id` and its index in the series.
+    recur: str | None = Field(default=None, sa_column=Column(String(32), nullable=True))
+    parent_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("tasks.id", ondelete="SET NULL"), nullable=True),
+    )
+    recur_index: int | None = Field(default=None, nullable=True)
+    # What an import brought that todo does not model (Taskwarrior UDAs and the like), written
+    # back on export: nothing in an imported file is dropped.
+    extra: dict[str, object] = Field(
+        default_factory=nothing_extra,
+        sa_column=Column(JsonValue(), nullable=False, server_default=text("'{}'")),
+    )
+    # The part of urgency that does not move with time (see services/tasks/urgency.py), kept
+    # in step by every write, so that `--sort urgency` reads an index instead of every task.
+    urgency_base: float = Field(
+        default=0.0, sa_column=Column(Float, nullable=False, server_default=text("0"))
     )
 
 
 class Conversation(SQLModel, table=True):
-    model_config = _DEFERRED
+    model_config = DEFERRED
     __tablename__ = "conversations"
     __table_args__ = (
         CheckConstraint(
@@ -141,26 +162,34 @@ class Conversation(SQLModel, table=True):
         CheckConstraint("message_count >= 0", name="message_count_positive"),
         # `chat list`: by last activity, newest first.
         Index("ix_conversations_user_updated", "user_id", "updated_at", "id"),
-        _NO_ID_REUSE,
+        # An import finds the conversations an earlier import of the same source made.
+        UniqueConstraint("user_id", "source", "source_id"),
+        NO_ID_REUSE,
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
     # Idempotency key of the write that created the row: a retried `add`, `chat new` or
     # `chat say` whose first attempt did commit finds its row instead of adding a second one.
-    request_key: str | None = Field(default=None, sa_column=_request_key())
-    user_id: str = Field(sa_column=_user_fk())
+    request_key: str | None = Field(default=None, sa_column=request_key_column())
+    user_id: str = Field(sa_column=user_fk())
     title: str | None = Field(default=None, sa_column=Column(String(TITLE_MAX), nullable=True))
     # Kept in step by the chat service in the same transaction as each insert or delete,
     # so that `chat list` never counts messages per row.
     message_count: int = Field(
         default=0, sa_column=Column(Integer, nullable=False, server_default=text("0"))
     )
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
+    # Where an imported conversation came from (a chat_formats FORMATS name) and its id there;
+    # both NULL for one made in todo.
+    source: str | None = Field(default=None, sa_column=Column(String(16), nullable=True))
+    source_id: str | None = Field(
+        default=None, sa_column=Column(String(SOURCE_ID_MAX), nullable=True)
+    )
 
 
 class Message(SQLModel, table=True):
-    model_config = _DEFERRED
+    model_config = DEFERRED
     __tablename__ = "messages"
     __table_args__ = (
         CheckConstraint(sql_in("role", [r.value for r in Role]), name="role_valid"),
@@ -168,66 +197,28 @@ class Message(SQLModel, table=True):
         # `chat show`: one conversation's messages, oldest first, paged.
         Index("ix_messages_conversation_created", "conversation_id", "created_at", "id"),
         Index("ix_messages_user_created", "user_id", "created_at"),
-        _NO_ID_REUSE,
+        # A second import of a source adds only the messages it has not added yet.
+        UniqueConstraint("conversation_id", "source_id"),
+        NO_ID_REUSE,
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
     # Idempotency key of the write that created the row: a retried `add`, `chat new` or
     # `chat say` whose first attempt did commit finds its row instead of adding a second one.
-    request_key: str | None = Field(default=None, sa_column=_request_key())
+    request_key: str | None = Field(default=None, sa_column=request_key_column())
     conversation_id: int = Field(
         sa_column=Column(
             Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
         )
     )
-    user_id: str = Field(sa_column=_user_fk())
+    user_id: str = Field(sa_column=user_fk())
     role: str = Field(sa_column=Column(String(16), nullable=False))
     content: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=_timestamp())
-
-
-def _partial(name: str, *columns: str, where: str, unique: bool = False) -> Index:
-    clause = text(where)
-    return Index(name, *columns, unique=unique, sqlite_where=clause, postgresql_where=clause)
-
-
-@functools.cache
-def ddl_metadata() -> MetaData:
-    """The metadata with everything the migrations create, for Alembic and the drift test.
-
-    The partial indexes are only DDL: queries never consult index objects.
-    Declaring them needs `postgresql_where=`, and SQLAlchemy imports its whole PostgreSQL
-    dialect to check that keyword (about 30 ms), which the embedded SQLite default should not
-    pay at every start-up. So they are attached here, on first use (and once: the result is
-    cached), instead of in the class.
-    """
-    table = Task.__table__  # type: ignore[attr-defined]
-    # The list query: one user's live tasks by status, newest first, paged.
-    table.append_constraint(
-        _partial(
-            "ix_tasks_user_live_created",
-            "user_id",
-            "completed",
-            "created_at",
-            "id",
-            where="deleted_at IS NULL",
-        )
+    created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
+    model: str | None = Field(default=None, sa_column=Column(String(MODEL_MAX), nullable=True))
+    source_id: str | None = Field(
+        default=None, sa_column=Column(String(SOURCE_ID_MAX), nullable=True)
     )
-    # --overdue and --sort due.
-    table.append_constraint(
-        _partial("ix_tasks_user_live_due", "user_id", "due", where="deleted_at IS NULL")
-    )
-    # The trash and purge --older-than.
-    table.append_constraint(
-        _partial("ix_tasks_user_deleted", "user_id", "deleted_at", where="deleted_at IS NOT NULL")
-    )
-    for model in (Task, Conversation, Message):
-        t = model.__table__  # type: ignore[union-attr]
-        key = _partial(
-            f"uq_{t.name}_request_key", "request_key", where=HAS_REQUEST_KEY.text, unique=True
-        )
-        t.append_constraint(key)
-    return SQLModel.metadata
 
 
 # Full-text search is backend-specific, so it lives only in migration 0002, not in these
@@ -240,10 +231,3 @@ SEARCH_MAX_CHARS = 100_000  # tsvector is capped at 1 MB; search covers this muc
 # never reads `<a b>` as an HTML tag to drop.
 SEARCH_PUNCTUATION = ".@/_:-+=?&#%~|\\<>"
 SEARCH_ONLY_OBJECTS = ("search_vector", "ix_messages_search", "messages_fts")
-
-
-def include_object(
-    obj: object, name: str | None, type_: str, reflected: bool, other: object
-) -> bool:
-    """Alembic filter: leave the hand-written search objects out of autogenerate."""
-    return not (name or "").startswith(SEARCH_ONLY_OBJECTS)

@@ -10,32 +10,38 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from todo_cli.choices import TaskStatus
+
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from todo_cli.profiling import Profile
-    from todo_cli.schemas import (
-        ConversationPublic,
-        MessagePublic,
-        Page,
-        SearchHit,
-        TaskPublic,
-    )
+    from todo_cli.schemas import Page
+    from todo_cli.task_schemas import TaskPublic
 
 
 def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # a datetime too
         return value.isoformat()
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 def print_json(data: Any) -> None:
     """JSON on stdout, exactly the stored text (non-ASCII kept as is)."""
-    sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
+    write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
+
+
+def write(text: str, piece: int = 8192) -> None:
+    """Text on stdout, in pieces: a single large write to a pipe its reader has closed loses
+    the error in CPython's buffered writer (it returns the part the pipe took), and then the
+    command could not end as a closed pipe should."""
+    for i in range(0, len(text), piece):
+        sys.stdout.write(text[i : i + piece])
     sys.stdout.flush()
 
 
@@ -71,7 +77,7 @@ def profile(p: Profile | None) -> None:
 
 
 def error(text: str) -> None:
-    """The one-line error format from CLI.md: `error: ...` on stderr."""
+    """The one-line error format of docs/reference.md: `error: ...` on stderr."""
     first = " ".join(str(text).split("\n")[0].split()) or "unknown error"
     sys.stderr.write(f"error: {first}\n")
     sys.stderr.flush()
@@ -79,9 +85,21 @@ def error(text: str) -> None:
 
 @cache
 def console() -> Console:
+    return _console_class()(highlight=False)
+
+
+@cache
+def _console_class() -> type[Console]:
     from rich.console import Console
 
-    return Console(highlight=False)
+    class PipedConsole(Console):
+        def on_broken_pipe(self) -> None:
+            """Rich would exit 1 here; the CLI's boundary ends the command as a closed pipe
+            should (quietly, like `git log | head`)."""
+            self.quiet = True
+            raise BrokenPipeError
+
+    return PipedConsole
 
 
 def table(title: str | None, columns: list[str], rows: list[list[str]]) -> None:
@@ -97,71 +115,147 @@ def table(title: str | None, columns: list[str], rows: list[list[str]]) -> None:
     console().print(t)
 
 
-def when(value: datetime | None) -> str:
-    """A timestamp in local time; a due date at the end of a day shows as the date alone."""
+def when(value: date | None) -> str:
+    """A moment in local time; a calendar day as the day itself."""
     if value is None:
         return ""
-    local = value.astimezone()
-    if (local.hour, local.minute, local.second) == (23, 59, 59):
-        return local.strftime("%Y-%m-%d")
-    return local.strftime("%Y-%m-%d %H:%M")
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def task_table(page: Page[TaskPublic], *, empty: str, next_hint: str | None) -> None:
-    """The task list: a Rich table and a footer like `page 2 of 50 · 1,000 tasks · next: ...`."""
+    """The task list: a Rich table and a footer like `page 2 of 50 · 1,000 tasks · next: ...`.
+
+    Long text is cut to the terminal with `…` (`show` has all of it), and the title gets the
+    room the other columns leave."""
     if not page.items:
         message(empty if page.page == 1 else f"{empty} on page {page.page} of {page.pages}")
         return
     from rich.table import Table
     from rich.text import Text
 
+    from todo_cli.when import is_overdue
+
     now = datetime.now().astimezone()
-    t = Table(header_style="bold", box=None, pad_edge=False)
-    for name, kw in (
-        ("ID", {"justify": "right", "style": "cyan"}),
-        ("Title", {"overflow": "fold", "ratio": 1}),
-        ("Pri", {}),
-        ("Due", {"no_wrap": True}),
-        ("Tags", {"style": "magenta"}),
-        ("Status", {}),
-    ):
-        t.add_column(name, **kw)
+    width = console().width
+    wide = width >= WIDE  # room for project and tags columns of their own
+    rows = []
     for task in page.items:
-        overdue = task.due is not None and task.due < now and not task.completed
-        status = "deleted" if task.deleted_at else "done" if task.completed else "pending"
-        t.add_row(
-            str(task.id),
-            Text(safe(task.title), style="dim" if task.completed else ""),
-            Text(task.priority or "", style=_PRIORITY_STYLE.get(task.priority or "", "")),
-            Text(when(task.due), style="bold red" if overdue else ""),
-            Text(" ".join(safe(tag) for tag in task.tags)),
-            Text(status, style="green" if task.completed else ""),
+        overdue = is_overdue(task.due, now) and task.status == TaskStatus.pending
+        title = Text(safe(task.title), style="dim" if task.completed else "")
+        if task.annotations:
+            title.append(f" [{len(task.annotations)}]", style="dim")
+        tags = " ".join(safe(tag) for tag in task.tags)
+        if not wide and (task.project or tags):
+            more = [safe(task.project)] if task.project else []
+            title.append("  " + " ".join([*more, *(f"+{safe(g)}" for g in task.tags)]), "dim")
+        rows.append(
+            {
+                "ID": Text(str(task.id)),
+                "Title": title,
+                "Project": Text(safe(task.project)),
+                "Pri": Text(task.priority or "", _PRIORITY_STYLE.get(task.priority or "", "")),
+                "Due": Text(when(task.due), style="bold red" if overdue else ""),
+                "Tags": Text(tags),
+                "Status": Text(_status(task), style=_STATUS_STYLE.get(task.status, "")),
+            }
         )
+    projects = wide and any(task.project for task in page.items)  # no empty column
+    names = ["ID", "Title", *(["Project"] if projects else []), "Pri", "Due"]
+    names += [*(["Tags"] if wide else []), "Status"]
+    fixed = {n: max(len(n), *(r[n].cell_len for r in rows)) for n in names if n != "Title"}
+    natural = max(len("Title"), *(r["Title"].cell_len for r in rows))
+    if sum(fixed.values()) + natural + 2 * (len(names) - 1) > width:
+        for free in ("Project", "Tags"):  # cut only when the line would not fit
+            if free in fixed:
+                fixed[free] = min(fixed[free], FREE_MAX)
+    # Rich squeezes every column when a row is too wide; the title alone gives way instead.
+    room = width - sum(fixed.values()) - 2 * (len(names) - 1)
+    title_w = min(natural, max(MIN_TITLE, room))
+    t = Table(header_style="bold", box=None, pad_edge=False)
+    for name in names:
+        t.add_column(
+            name,
+            width=title_w if name == "Title" else fixed[name],
+            no_wrap=True,
+            overflow="ellipsis",
+            justify="right" if name == "ID" else "left",
+            style={"ID": "cyan", "Tags": "magenta"}.get(name, ""),
+        )
+    for row in rows:
+        t.add_row(*(row[n] for n in names))
     console().print(t)
-    _footer(page, "task", next_hint)
+    footer(page, "task", next_hint)
 
 
+WIDE = 80  # columns from which project and tags get columns of their own
+MIN_TITLE = 12
+FREE_MAX = 18
 _PRIORITY_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+_STATUS_STYLE = {
+    TaskStatus.completed: "green",
+    TaskStatus.deleted: "dim",
+    TaskStatus.waiting: "dim",
+    TaskStatus.recurring: "blue",
+}
+
+
+def _status(task: TaskPublic) -> str:
+    word = {TaskStatus.completed: "done"}.get(task.status, task.status)
+    marks = [m for m, on in (("active", task.start), ("blocked", task.blocked)) if on]
+    return ", ".join([word, *marks])
 
 
 def task_detail(task: TaskPublic) -> None:
+    """One task in full, a field a line; long and multi-line values wrap under themselves."""
     from rich.text import Text
 
     rows = [
         ("id", str(task.id)),
-        ("title", safe(task.title)),
-        ("description", safe(task.description)),
-        ("status", "deleted" if task.deleted_at else "done" if task.completed else "pending"),
+        ("uuid", task.uuid),
+        ("title", safe_multiline(task.title)),
+        ("description", safe_multiline(task.description or "")),
+        ("status", _status(task)),
         ("priority", task.priority or ""),
-        ("due", when(task.due)),
+        ("project", safe(task.project)),
         ("tags", " ".join(safe(t) for t in task.tags)),
+        ("due", when(task.due)),
+        ("wait", when(task.wait)),
+        ("scheduled", when(task.scheduled)),
+        ("until", when(task.until)),
+        ("started", when(task.start)),
+        ("recur", task.recur or ""),
+        ("depends", " ".join(d[:8] for d in task.depends)),
+        ("urgency", f"{task.urgency:g}"),
         ("created", when(task.created_at)),
         ("updated", when(task.updated_at)),
+        ("completed", when(task.completed_at)),
+        ("deleted", when(task.deleted_at)),
+        *((safe(k), safe(str(v))) for k, v in sorted(task.extra.items())),
     ]
-    if task.deleted_at:
-        rows.append(("deleted", when(task.deleted_at)))
-    for key, value in rows:
-        console().print(Text(f"{key:>12}  ", style="bold"), Text(value), sep="")
+    shown = [(k, Text(v)) for k, v in rows if v or k in ("id", "title", "status")]
+    for note in task.annotations:
+        line = Text(f"{when(note.entry)}  ", style="dim")
+        line.append(safe_multiline(note.description))
+        shown.append(("annotation", line))
+    for key, value in shown:
+        _field(key, value)
+
+
+KEY_WIDTH = 12
+
+
+def _field(key: str, value: Text) -> None:
+    """`        key  value`, the value's further lines (its own, or wrapped) under itself."""
+    from rich.text import Text
+
+    width = max(20, console().width - KEY_WIDTH - 2)
+    lines = value.wrap(console(), width) if value.plain else [Text("")]
+    for i, line in enumerate(lines):
+        head = Text(f"{key:>{KEY_WIDTH}}  " if i == 0 else " " * (KEY_WIDTH + 2))
+        head.stylize("bold")
+        console().print(head + line, soft_wrap=True, highlight=False)
 
 
 _CONTROL = {i: f"\\x{i:02x}" for i in (*range(0, 32), 127) if i not in (9,)}
@@ -173,6 +267,11 @@ def safe(text: str | None) -> str:
     shown escaped (`\\x1b`), so a title cannot move the cursor or recolour the screen. JSON
     output keeps the exact text."""
     return (text or "").translate(_CONTROL)
+
+
+def safe_multiline(text: str) -> str:
+    """Like `safe`, but keeps newlines and tabs, which are harmless and carry meaning."""
+    return "\n".join(safe(line) for line in text.split("\n"))
 
 
 @contextmanager
@@ -202,90 +301,10 @@ def progress(total: int | Callable[[], int], description: str) -> Iterator[Calla
         yield lambda n: bar.update(task, advance=n, total=size())
 
 
-_ROLE_STYLE = {"user": "bold cyan", "assistant": "bold green", "system": "bold magenta"}
-
-
-def chat_list(page: Page[ConversationPublic], *, next_hint: str | None) -> None:
-    if not page.items:
-        message("no conversations" if page.page == 1 else f"no conversations on page {page.page}")
-        return
-    from rich.table import Table
-    from rich.text import Text
-
-    t = Table(header_style="bold", box=None, pad_edge=False)
-    t.add_column("ID", justify="right", style="cyan", no_wrap=True, min_width=2)
-    # Rich shrinks narrow columns to nothing when the row is too wide, so the two free-text
-    # columns are sized to what the terminal has left.
-    spare = max(20, console().width - 2 - 6 - 16 - 8)
-    title_w = min(32, spare // 3)
-    t.add_column("Title", overflow="ellipsis", no_wrap=True, max_width=title_w)
-    t.add_column("Msgs", justify="right", no_wrap=True, min_width=4)
-    t.add_column("Last activity", no_wrap=True, min_width=16)
-    t.add_column("Last message", overflow="ellipsis", no_wrap=True, max_width=spare - title_w)
-    for c in page.items:
-        preview = " ".join((c.preview or "").split())
-        t.add_row(
-            str(c.id),
-            Text(safe(c.title) or "(untitled)", style="" if c.title else "dim"),
-            f"{c.message_count:,}",
-            when(c.updated_at),
-            Text(safe(preview), style="dim"),
-        )
-    console().print(t)
-    _footer(page, "conversation", next_hint)
-
-
-def _footer(page: Page[Any], noun: str, next_hint: str | None) -> None:
+def footer(page: Page[Any], noun: str, next_hint: str | None) -> None:
     nouns = noun if page.total == 1 else noun + ("es" if noun.endswith("ch") else "s")
     footer = f"page {page.page} of {page.pages} · {page.total:,} {nouns}"
     if next_hint and page.page < page.pages:
         footer += f" · next: {safe(next_hint)}"
     # soft_wrap: a long footer stays one line (a pasteable command) even on a narrow pipe.
     console().print(footer, style="dim", soft_wrap=True, markup=False, highlight=False)
-
-
-def chat_show(conv: ConversationPublic, page: Page[MessagePublic], next_hint: str | None) -> None:
-    from rich.text import Text
-
-    console().print(Text(safe(conv.title) or "(untitled)", style="bold"), f"#{conv.id}")
-    if not page.items:
-        message("no messages")
-        return
-    for m in page.items:
-        head = Text(m.role, style=_ROLE_STYLE.get(m.role, "bold"))
-        head.append(f"  {when(m.created_at)}", style="dim")
-        console().print()
-        console().print(head)
-        console().print(Text(safe_multiline(m.content)), soft_wrap=False)
-    console().print()
-    _footer(page, "message", next_hint)
-
-
-def safe_multiline(text: str) -> str:
-    """Like `safe`, but keeps newlines and tabs, which are harmless and carry meaning."""
-    return "\n".join(safe(line) for line in text.split("\n"))
-
-
-def search_hits(page: Page[SearchHit], *, next_hint: str | None) -> None:
-    if not page.items:
-        message("no messages match")
-        return
-    from rich.text import Text
-
-    from todo_cli.schemas import HIT_END, HIT_START
-
-    for hit in page.items:
-        m = hit.message
-        head = Text(f"#{m.conversation_id} ", style="cyan")
-        head.append(safe(hit.conversation_title) or "(untitled)", style="bold")
-        head.append(f"  {m.role}", style=_ROLE_STYLE.get(m.role, ""))
-        head.append(f"  {when(m.created_at)}  message {m.id}", style="dim")
-        body = Text()
-        for i, part in enumerate(" ".join(hit.snippet.split()).split(HIT_START)):
-            hit_text, _, rest = part.partition(HIT_END) if i else ("", "", part)
-            body.append(safe(hit_text), style="bold yellow")
-            body.append(safe(rest))
-        console().print(head)
-        console().print(body)
-        console().print()
-    _footer(page, "match", next_hint)

@@ -12,9 +12,14 @@ from todo_cli.errors import BadInput, NotFound
 TITLE_MAX = 200
 DESCRIPTION_MAX = 1000
 TAG_MAX = 64
+PROJECT_MAX = 200
+ANNOTATION_MAX = 10_000
+UUID_LENGTH = 36  # 8-4-4-4-12 hex digits, as Taskwarrior writes them
 NAME_MAX = 200
 EMAIL_MAX = 320
 USER_ID_MAX = 64
+MODEL_MAX = 200  # a chat message's model name
+SOURCE_ID_MAX = 200  # an imported conversation's or message's id in its source
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 500
 # Row ids are 64-bit on both backends; a larger number (or 0) can name no row, and SQLite

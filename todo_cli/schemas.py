@@ -10,15 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, ValidationError
+from pydantic import AfterValidator, ValidationError
 from sqlmodel import SQLModel
 from sqlmodel._compat import SQLModelConfig
 
-from todo_cli.choices import Priority, Role
+from todo_cli.choices import Role
 from todo_cli.errors import BadInput
 from todo_cli.rules import (
     DESCRIPTION_MAX,
     EMAIL_MAX,
+    MODEL_MAX,
     NAME_MAX,
     TAG_MAX,
     TITLE_MAX,
@@ -111,54 +112,6 @@ class Public(Schema):
         return to_json(self.model_dump())
 
 
-class TaskBase(Schema):
-    title: Title
-    description: Description = None
-    priority: Priority | None = None
-    due: AwareDatetime | None = None
-    tags: Tags = []
-
-
-class TaskCreate(TaskBase):
-    """A new task from `todo add`."""
-
-
-class TaskImport(TaskBase):
-    """One record of an import file: a task plus the state and times it had elsewhere."""
-
-    completed: bool = False
-    created_at: AwareDatetime | None = None
-    updated_at: AwareDatetime | None = None
-    completed_at: AwareDatetime | None = None
-
-
-class TaskUpdate(Schema):
-    """A partial update from `todo edit`: only fields that were given are set."""
-
-    title: Title | None = None
-    description: Description = None
-    priority: Priority | None = None
-    due: AwareDatetime | None = None
-    clear_due: bool = False
-    add_tags: Tags = []
-    remove_tags: Tags = []
-
-
-class TaskPublic(Public):
-    """A task as the CLI shows it and as `--json` prints it."""
-
-    id: int
-    title: str
-    description: str | None
-    completed: bool
-    priority: Priority | None
-    due: datetime | None
-    tags: list[str]
-    created_at: datetime
-    updated_at: datetime
-    deleted_at: datetime | None
-
-
 @dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[T]
@@ -225,19 +178,24 @@ def _conv_title(value: str | None) -> str | None:
     return _title(value)
 
 
+def _model(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not value.strip() or len(value) > MODEL_MAX:
+        raise ValueError(f"model must be 1-{MODEL_MAX} characters")
+    return _no_nul(value, "model")
+
+
 class MessageCreate(Schema):
-    """One message from `todo chat say` or an import file."""
+    """One message from `todo chat say`."""
 
     role: Role = Role.user
     content: Annotated[str, AfterValidator(_content)]
+    model: Annotated[str | None, AfterValidator(_model)] = None
 
 
 class ConversationCreate(Schema):
     title: Annotated[str | None, AfterValidator(_conv_title)] = None
-
-
-class ConversationImport(ConversationCreate):
-    messages: list[MessageCreate]
 
 
 class MessagePublic(Public):
@@ -245,19 +203,34 @@ class MessagePublic(Public):
     conversation_id: int
     role: str
     content: str
+    model: str | None = None
     created_at: datetime
+    source_id: str | None = None  # its id in the source it was imported from
+
+    def to_json(self) -> dict[str, Any]:
+        data = super().to_json()
+        data.pop("source_id")  # only `chat export` writes it (for a faithful re-import)
+        return data
 
 
 class ConversationPublic(Public):
     id: int
     title: str | None
     message_count: int
+    source: str | None = None  # the format it was imported from (None: made in todo)
+    source_id: str | None = None  # and its id there
     created_at: datetime
     updated_at: datetime
     preview: str | None = None  # the last message, in `chat list` only
 
     def to_json(self) -> dict[str, Any]:
         data = super().to_json()
+        fmt, ident = data.pop("source"), data.pop("source_id")
+        data = {
+            **{k: data[k] for k in ("id", "title", "message_count")},
+            "source": {"format": fmt, "id": ident} if fmt is not None else None,
+            **{k: v for k, v in data.items() if k not in ("id", "title", "message_count")},
+        }
         if self.preview is None:
             data.pop("preview")
         return data

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from todo_cli import __version__, render
-from todo_cli.cli import chat, database, tasks, transfer, trash, users
+from todo_cli.cli import chat, database, notes, server, state, tasks, transfer, trash, users
+from todo_cli.cli.suggest import SuggestingGroup
 from todo_cli.errors import TodoError
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ class Invocation:
 
     verbose: bool = False
     runtime: "Runtime | None" = None
+    literal: int = 0  # how many arguments came after `--` (Click drops the `--` itself)
 
     def scrub(self, text: str) -> str:
         """Mask passwords: in URLs, and the resolved database password anywhere."""
@@ -43,14 +44,36 @@ class Invocation:
         return text
 
 
+PIPE_CLOSED = 141  # what a shell reports for a command ended by SIGPIPE, as `git log | head` is
+
+
+def _stdout_to_nowhere() -> None:
+    """Whatever is still buffered for the closed pipe goes nowhere instead of failing again."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError, ValueError):  # not a real file (CliRunner's)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _print_traceback() -> None:
     import traceback  # only with --verbose: it pulls in linecache and tokenize
 
     traceback.print_exc()
 
 
-class TodoGroup(TyperGroup):
+class _PipeClosed(Exception):
+    """A write found stdout closed. Not an OSError, which Click would turn into exit 1."""
+
+
+class TodoGroup(SuggestingGroup):
     """Turns every error into one `error: ...` line and the exit code of the reference."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            raise _PipeClosed from None
 
     def main(  # type: ignore[override]
         self,
@@ -64,6 +87,9 @@ class TodoGroup(TyperGroup):
         from todo_cli.rules import unstorable
 
         run = extra.setdefault("obj", Invocation())
+        given = sys.argv[1:] if args is None else list(args)
+        if "--" in given:
+            run.literal = len(given) - given.index("--") - 1
         try:
             # Undecodable bytes can be no value at all; a NUL is left to the field's own check.
             for i, arg in enumerate(sys.argv[1:] if args is None else args, 1):
@@ -84,9 +110,10 @@ class TodoGroup(TyperGroup):
         except typer.Abort:
             render.error("aborted")
             rv = 130
-        except TodoError as e:
-            if run.verbose:
-                _print_traceback()
+        except (BrokenPipeError, _PipeClosed):  # `todo list | head`: the reader has gone
+            rv = PIPE_CLOSED
+            _stdout_to_nowhere()
+        except TodoError as e:  # an ordinary error says what is wrong; no traceback even with -v
             render.error(run.scrub(e.message))
             rv = e.exit_code
         except KeyboardInterrupt:
@@ -110,7 +137,7 @@ app = typer.Typer(
         'Example: todo add "buy milk" --due tomorrow -t home'
     ),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion (bash, zsh, fish)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -142,7 +169,10 @@ def root(
         ),
     ] = None,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show retries, and tracebacks on errors.")
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Show retries, and a traceback for an unexpected error."
+        ),
     ] = False,
     profile: Annotated[
         bool,
@@ -171,6 +201,7 @@ def root(
     if runtime.profile is not None:
         ctx.call_on_close(lambda: render.profile(runtime.profile))
     ctx.call_on_close(runtime.close)
+    ctx.call_on_close(runtime.remember)  # (runs first: callbacks go last in, first out)
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -191,11 +222,12 @@ def _setup_logging(verbose: bool) -> None:
     logger.setLevel(logging.INFO)
 
 
-for module in (tasks, trash, transfer):
+for module in (tasks, state, trash, notes, transfer):
     app.add_typer(module.app)
 app.add_typer(chat.app, name="chat")
 app.add_typer(users.app, name="user")
 app.add_typer(database.app, name="db")
+app.add_typer(server.app, name="server")
 
 
 def main() -> None:

@@ -1,13 +1,13 @@
 """`todo chat ...`: conversations and their messages, searchable."""
 
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from todo_cli import render
-from todo_cli.choices import ChatExportFormat, Role
+from todo_cli import render, render_chat
+from todo_cli.choices import Role
+from todo_cli.cli import chat_transfer
 from todo_cli.cli.options import (
     JsonOpt,
     PageOpt,
@@ -18,17 +18,22 @@ from todo_cli.cli.options import (
     read_stdin,
     runtime,
 )
+from todo_cli.cli.suggest import SuggestingGroup
 
 if TYPE_CHECKING:
     from datetime import datetime
 
 app = typer.Typer(
-    help="Keep and search chat logs: conversations and their messages.",
+    cls=SuggestingGroup,
+    help="Chat logs: keep, import, search, export.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
 
 IdArg = Annotated[int, typer.Argument(metavar="ID", help="Conversation id.")]
+RefArg = Annotated[
+    str, typer.Argument(metavar="ID", help="Conversation id, or last (the latest active).")
+]
 SinceOpt = Annotated[
     str | None,
     typer.Option("--since", help="Only since WHEN: 2026-11-01, yesterday, -7d, -2w, -4h."),
@@ -36,9 +41,9 @@ SinceOpt = Annotated[
 
 
 def _since(value: str | None) -> "datetime | None":
-    from todo_cli.when import parse_when
+    from todo_cli.when import parse_instant
 
-    return parse_when(value, start_of_day=True) if value else None
+    return parse_instant(value, start_of_day=True) if value else None
 
 
 def _conv_json(conv: Any, messages: list[Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -77,7 +82,9 @@ def list_(
     since: SinceOpt = None,
     json: JsonOpt = False,
 ) -> None:
-    """List conversations by last activity, newest first, with the last message.
+    """List conversations, latest activity first.
+
+    Each with its message count and the start of its last message.
 
     Example: todo chat list --since -7d
     """
@@ -89,89 +96,135 @@ def list_(
         print_page(result)
         return
     size = page_size if page_size != 20 else None
-    hint = next_page(["chat", "list"], {"since": since, "page-size": size}, page)
-    render.chat_list(result, next_hint=hint)
+    hint = next_page(ctx, ["chat", "list"], {"since": since, "page-size": size}, page)
+    render_chat.chat_list(result, next_hint=hint)
 
 
 @app.command()
 def show(
     ctx: typer.Context,
-    conv_id: IdArg,
+    conv_id: RefArg,
     page: PageOpt = 1,
     page_size: PageSizeOpt = 50,
     since: SinceOpt = None,
+    raw: Annotated[bool, typer.Option("--raw", help="The text as stored, not Markdown.")] = False,
     json: JsonOpt = False,
 ) -> None:
     """Show a conversation's messages, oldest first.
 
+    On a terminal the messages are rendered as Markdown (through a pager when they are
+    longer than the screen); --raw, or a pipe, prints the text as stored.
+
     Example: todo chat show 3 --page 2
+
+    Example: todo chat show last --raw | less
     """
     from todo_cli.services.chat import conversations as chat
 
-    conv, msgs = chat.show(runtime(ctx), conv_id, page, page_size, _since(since))
+    conv, msgs = chat.show(runtime(ctx), chat.parse_ref(conv_id), page, page_size, _since(since))
     if json:
         extra = {"total": msgs.total, "page": msgs.page, "page_size": msgs.page_size}
         render.print_json(_conv_json(conv, msgs.items, **extra))
         return
     size = page_size if page_size != 50 else None
-    hint = next_page(["chat", "show", str(conv_id)], {"since": since, "page-size": size}, page)
-    render.chat_show(conv, msgs, hint)
+    flags = {"since": since, "page-size": size, "raw": raw or None}
+    hint = next_page(ctx, ["chat", "show", str(conv.id)], flags, page)
+    render_chat.chat_show(conv, msgs, hint, raw=raw)
+
+
+def _message_text(content: str | None) -> str:
+    """TEXT, or stdin: when TEXT is `-`, or not given and stdin is not a terminal."""
+    from todo_cli.errors import BadInput
+
+    if content is not None and content != "-":
+        return content
+    if sys.stdin.isatty():
+        if content is None:
+            raise BadInput("give the message as TEXT, or - to type it (or pipe it in)")
+        render.note("type the message; end it with Ctrl-D on a line of its own")
+    return read_stdin()
 
 
 @app.command()
 def say(
     ctx: typer.Context,
-    conv_id: IdArg,
-    content: Annotated[str, typer.Argument(metavar="TEXT", help="The message, or - for stdin.")],
+    conv_id: RefArg,
+    content: Annotated[
+        str | None,
+        typer.Argument(metavar="[TEXT|-]", help="The message; - or none: read from stdin."),
+    ] = None,
     role: Annotated[Role, typer.Option("--role", help="Who says it.")] = Role.user,
+    model: Annotated[str | None, typer.Option("--model", help="The model that wrote it.")] = None,
     json: JsonOpt = False,
 ) -> None:
     """Add a message to a conversation.
 
+    ID may be `last`, the most recently active conversation. With no TEXT and stdin not a
+    terminal, the message is read from stdin.
+
     Example: todo chat say 3 "what should I pack?"
 
-    Example: llm "what to pack" | todo chat say 3 - --role assistant
+    Example: llm "what to pack" | todo chat say last --role assistant --model gpt-4o
     """
     from todo_cli.schemas import MessageCreate, validate
     from todo_cli.services.chat import conversations as chat
 
-    text = read_stdin() if content == "-" else content
-    msg = chat.say(runtime(ctx), conv_id, validate(MessageCreate, {"role": role, "content": text}))
+    ref = chat.parse_ref(conv_id)
+    data = {"role": role, "content": _message_text(content), "model": model}
+    msg = chat.say(runtime(ctx), ref, validate(MessageCreate, data))
     if json:
         render.print_json(msg.to_json())
     else:
-        render.message(f"added message {msg.id} to conversation {conv_id}")
+        render.message(f"added message {msg.id} to conversation {msg.conversation_id}")
 
 
 @app.command()
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(metavar="TEXT", help="Words to find (all of them).")],
+    query: Annotated[str, typer.Argument(metavar="TEXT", help="What to find (see above).")],
+    role: Annotated[Role | None, typer.Option("--role", help="Only messages by ROLE.")] = None,
+    conversation: Annotated[
+        int | None, typer.Option("--conversation", metavar="ID", help="Only in conversation ID.")
+    ] = None,
+    since: SinceOpt = None,
     page: PageOpt = 1,
     page_size: PageSizeOpt = 20,
     json: JsonOpt = False,
 ) -> None:
     """Search all your messages, best matches first.
 
-    Every word must occur, in any order and case. A word with punctuation inside, like
-    report.pdf or ada@example.com, matches those parts side by side. Quotes and operators
-    (AND, OR, NEAR, *) are plain text.
+    Words are ANDed, in any order and case; "a quoted phrase" matches the words side by
+    side; -word leaves out messages with it; lisbo* matches a prefix; OR between two terms
+    takes either. Punctuation inside a word (report.pdf, ada@example.com) matches those
+    parts side by side.
 
-    Example: todo chat search "passport visa"
+    Example: todo chat search "night train" lisbon OR porto -flight
+
+    Example: todo chat search lisbo* --role assistant --since -30d
     """
     from todo_cli.cli.options import print_page
     from todo_cli.services.chat import search as chat_search
 
-    result = chat_search.search(runtime(ctx), query, page, page_size)
+    result = chat_search.search(
+        runtime(ctx),
+        query,
+        page,
+        page_size,
+        role=role.value if role is not None else None,
+        conversation=conversation,
+        since=_since(since),
+    )
     if json:
         print_page(result)
         return
-    render.search_hits(
-        result,
-        next_hint=next_page(
-            ["chat", "search", query], {"page-size": page_size if page_size != 20 else None}, page
-        ),
-    )
+    flags: dict[str, Any] = {
+        "role": role.value if role is not None else None,
+        "conversation": conversation,
+        "since": since,
+        "page-size": page_size if page_size != 20 else None,
+    }
+    hint = next_page(ctx, ["chat", "search", query], flags, page)
+    render_chat.search_hits(result, next_hint=hint)
 
 
 @app.command()
@@ -214,66 +267,6 @@ def delete(ctx: typer.Context, conv_id: IdArg, yes: YesOpt = False) -> None:
     )
 
 
-@app.command()
-def export(
-    ctx: typer.Context,
-    conv_id: IdArg,
-    fmt: Annotated[
-        ChatExportFormat, typer.Option("--format", help="Output format.")
-    ] = ChatExportFormat.json,
-) -> None:
-    """Write a whole conversation to stdout as JSON or Markdown.
-
-    Example: todo chat export 3 --format markdown > trip.md
-    """
-    import json
-
-    from todo_cli.schemas import ConversationPublic, MessagePublic
-    from todo_cli.services.chat import conversations as chat
-
-    out = sys.stdout
-    written = {"head": False, "messages": 0}
-
-    def write(conv: ConversationPublic, messages: list[MessagePublic]) -> None:
-        markdown = fmt is ChatExportFormat.markdown
-        if not written["head"]:
-            written["head"] = True
-            if markdown:
-                out.write(f"# {conv.title or 'Untitled conversation'}\n")
-            else:  # the conversation object, left open for its "messages" array
-                head = json.dumps(conv.to_json(), ensure_ascii=False, indent=2)
-                out.write(head[: head.rfind("}")].rstrip() + ',\n  "messages": [')
-        for m in messages:
-            if markdown:
-                out.write(f"\n## {m.role} · {m.created_at.isoformat()}\n\n{m.content}\n")
-            else:
-                out.write(("," if written["messages"] else "") + "\n    ")
-                out.write(json.dumps(m.to_json(), ensure_ascii=False))
-            written["messages"] += 1
-
-    chat.export_messages(runtime(ctx), conv_id, write)
-    if fmt is ChatExportFormat.json:
-        out.write("\n  ]\n}\n")
-
-
-@app.command("import")
-def import_(
-    ctx: typer.Context,
-    source: Annotated[str, typer.Argument(metavar="FILE", help="A JSON file, or - for stdin.")],
-    json: JsonOpt = False,
-) -> None:
-    """Import a conversation: a JSON list of {"role", "content"} (OpenAI style), or an object
-    with "messages" (and optionally "title"). All or nothing.
-
-    Example: todo chat import chat.json   ·   cat chat.json | todo chat import -
-    """
-    from todo_cli.services.chat import conversations as chat
-    from todo_cli.services.chat import importing as chat_io
-
-    data = chat_io.parse(read_stdin() if source == "-" else chat_io.read_file(Path(source)))
-    conv = chat.import_conversation(runtime(ctx), data)
-    if json:
-        render.print_json(conv.to_json())
-    else:
-        count = render.plural(conv.message_count, "message")
-        render.message(f"imported conversation {conv.id} with {count}")
+# `export` and `import` live in chat_transfer.py (this module stays a readable size).
+app.command()(chat_transfer.export)
+app.command("import")(chat_transfer.import_)

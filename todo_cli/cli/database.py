@@ -6,9 +6,13 @@ import typer
 
 from todo_cli import render
 from todo_cli.cli.options import JsonOpt, YesOpt, confirm, runtime
+from todo_cli.cli.suggest import SuggestingGroup
 
 app = typer.Typer(
-    help="Migrate, check and seed the database.", no_args_is_help=True, rich_markup_mode=None
+    cls=SuggestingGroup,
+    help="Migrate, check and seed the database.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 SqlOpt = Annotated[
@@ -84,7 +88,9 @@ def downgrade(
     yes: YesOpt = False,
     lock_timeout: LockTimeoutOpt = 60.0,
 ) -> None:
-    """Downgrade the schema to REVISION; asks first if that drops anything holding rows.
+    """Downgrade the schema to REVISION.
+
+    Asks first if that drops anything holding rows.
 
     `base` drops every table todo created. With no terminal to ask on, pass --yes.
 
@@ -116,7 +122,9 @@ def downgrade(
 
 @app.command()
 def current(ctx: typer.Context, json: JsonOpt = False) -> None:
-    """Show the schema revision of the database and the one this version of todo expects.
+    """Show the revision of the schema.
+
+    And the one this version of todo expects.
 
     Example: todo db current
     """
@@ -136,7 +144,9 @@ def current(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 @app.command()
 def history(ctx: typer.Context, json: JsonOpt = False) -> None:
-    """List every schema revision, newest first, marking the current one.
+    """List the schema revisions, newest first.
+
+    The current one is marked.
 
     Example: todo db history
     """
@@ -170,7 +180,9 @@ def health(
     ] = 2000.0,
     json: JsonOpt = False,
 ) -> None:
-    """Check the database for monitoring; exits 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    """Check the database, for monitoring.
+
+    Exits 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 
     WARNING: slow to connect or to answer, or migrations pending. CRITICAL: unreachable,
     authentication failed, timed out. UNKNOWN: misconfigured (a bad URL, option or setting).
@@ -201,7 +213,9 @@ def seed(
         int, typer.Option("--messages", min=0, help="Messages per conversation.")
     ] = 6,
 ) -> None:
-    """Add demo data (users seed-0001 and on); running it again adds nothing.
+    """Add demo data (a rerun adds nothing).
+
+    Users seed-0001 and on, with their tasks and conversations.
 
     Larger numbers build benchmark data. One transaction: all or nothing.
 

@@ -18,7 +18,7 @@ app = typer.Typer()
 def import_(
     ctx: typer.Context,
     source: Annotated[
-        str, typer.Argument(metavar="FILE|-", help="A JSON file, or - for standard input.")
+        str, typer.Argument(metavar="FILE|-", help="A JSON or CSV file, or - for standard input.")
     ],
     fmt: Annotated[
         TaskImportFormat | None,
@@ -31,13 +31,16 @@ def import_(
     ] = None,
     json: JsonOpt = False,
 ) -> None:
-    """Add the tasks in a JSON file, all of them or none.
+    """Add or update tasks from a file, all or none.
 
-    One bad record rejects the file, naming its position, and nothing is written. Ids in
-    the file are not kept; each task gets a new id. From Taskwarrior, annotations become the
-    description, deleted tasks go to the trash, and waiting and recurring ones are pending.
+    One bad record rejects the file, naming its position, and nothing is written. A record
+    whose uuid you already have updates that task if it is newer (`updated_at`, Taskwarrior's
+    `modified`) and is skipped otherwise, so importing a file twice changes nothing. Ids in
+    the file are not kept. From Taskwarrior every field comes along: projects, annotations,
+    wait, scheduled, until, start, dependencies, recurrences with their instances, and UDAs
+    (kept in `extra`); deleted tasks go to the trash. `todo undo` takes an import back.
 
-    Example: todo export > tasks.json && todo import tasks.json   ·   task export | todo import -
+    Example: task export | todo import -   ·   todo import --format csv tasks.csv
     """
     from contextlib import ExitStack
 
@@ -48,11 +51,18 @@ def import_(
         def progress(total: int) -> Callable[[int], None]:
             return stack.enter_context(render.progress(total, "importing"))
 
-        count = importing.import_tasks(runtime(ctx), _read(source), fmt, progress)
+        done = importing.import_tasks(
+            runtime(ctx), _read(source), fmt, progress, command=f"import {source}"
+        )
     if json:
-        render.print_json({"imported": count})
-    else:
-        render.message(f"imported {render.plural(count, 'task')}")
+        render.print_json(
+            {"imported": done.added, "updated": done.updated, "unchanged": done.unchanged}
+        )
+        return
+    said = [f"imported {render.plural(done.added, 'task')}"]
+    said += [f"updated {done.updated:,}"] if done.updated else []
+    said += [f"{done.unchanged:,} unchanged"] if done.unchanged else []
+    render.message(", ".join(said))
 
 
 def _read(source: str) -> bytes:
@@ -82,26 +92,33 @@ def export(
     status: Annotated[Status, typer.Option("--status", help="Which tasks.")] = Status.all,
     json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
 ) -> None:
-    """Write your tasks to standard output in id order (the trash is left out).
+    """Write your tasks to standard output.
 
-    JSON is an array of task objects, one per line, that `todo import` reads back. CSV has a
-    header row of the same fields, with tags separated by spaces.
+    In id order. JSON is an array of task objects (the shape of `show --json`), one per line,
+    that `todo import` reads back; CSV has a header row of the same fields, tags and depends
+    separated by spaces, annotations and extra as JSON. Both leave the trash out. Taskwarrior's
+    format is what `task import` takes: every task, the trash as deleted, fields imported from
+    Taskwarrior written back as they came.
 
-    Example: todo export --status pending > tasks.json   ·   todo export --format csv > tasks.csv
+    Example: todo export --format csv > out.csv   ·   todo export --format taskwarrior > tw.json
     """
     from todo_cli.errors import BadInput
     from todo_cli.services.tasks import exporting
 
     if json and fmt != TaskExportFormat.json:
-        raise BadInput("give --json or --format csv, not both")
-    writer = _JsonWriter() if fmt == TaskExportFormat.json else _CsvWriter(exporting.FIELDS)
+        raise BadInput(f"give --json or --format {fmt.value}, not both")
+    # JSON as raw UTF-8: Taskwarrior 2.6 mangles a \uD83D\uDE00 escape pair.
+    csv = fmt == TaskExportFormat.csv
+    writer: _JsonWriter | _CsvWriter = _CsvWriter(exporting.FIELDS) if csv else _JsonWriter()
     out = sys.stdout
     try:
 
         def write(batch: list[dict[str, Any]]) -> None:
             out.write(writer(batch))
 
-        exporting.export_tasks(runtime(ctx), status, write)
+        exporting.export_tasks(
+            runtime(ctx), status, write, taskwarrior=fmt == TaskExportFormat.taskwarrior
+        )
         out.write(writer.end())
         out.flush()
     except BrokenPipeError:  # `todo export | head`: the reader has gone; stop quietly
@@ -114,8 +131,14 @@ class _JsonWriter:
 
     def __init__(self) -> None:
         import json
+        from datetime import date
 
-        self.encode = json.JSONEncoder(ensure_ascii=False).encode
+        def dates(value: Any) -> str:
+            if isinstance(value, date):  # an all-day due date: the day itself
+                return value.isoformat()
+            raise TypeError(f"{type(value).__name__} is not JSON")
+
+        self.encode = json.JSONEncoder(ensure_ascii=False, default=dates).encode
         self.sep = "\n"
 
     def __call__(self, batch: list[dict[str, Any]]) -> str:
@@ -128,24 +151,19 @@ class _JsonWriter:
 
 
 class _CsvWriter:
-    """A header row of the task fields, then a row per task; tags separated by spaces."""
+    """A header row of the task fields, then a row per task (`csv_format.py`)."""
 
     def __init__(self, fields: tuple[str, ...]) -> None:
-        self.header: str | None = ",".join(fields) + "\n"
+        from todo_cli.services.tasks.csv_format import csv_header
+
+        self.fields = fields
+        self.header: str | None = csv_header(fields)
 
     def __call__(self, batch: list[dict[str, Any]]) -> str:
-        import csv
-        import io
+        from todo_cli.services.tasks.csv_format import csv_rows
 
-        buf = io.StringIO()
-        buf.write(self.header or "")
-        self.header = None
-        out = csv.writer(buf, lineterminator="\n")
-        for task in batch:
-            task["completed"] = "true" if task["completed"] else "false"
-            task["tags"] = " ".join(task["tags"])
-            out.writerow(["" if v is None else v for v in task.values()])
-        return buf.getvalue()
+        head, self.header = self.header or "", None
+        return head + csv_rows(batch, self.fields)
 
     def end(self) -> str:
         return self.header or ""

@@ -6,9 +6,13 @@ import typer
 
 from todo_cli import render
 from todo_cli.cli.options import JsonOpt, YesOpt, confirm, runtime
+from todo_cli.cli.suggest import SuggestingGroup
 
 app = typer.Typer(
-    help="Manage users: add, list, switch, delete.", no_args_is_help=True, rich_markup_mode=None
+    cls=SuggestingGroup,
+    help="Manage users: add, list, switch, delete.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
@@ -28,21 +32,80 @@ def add(
     user_id: Annotated[
         str | None, typer.Option("--id", help="Choose the id (default: generated).")
     ] = None,
+    login: Annotated[
+        str | None,
+        typer.Option(
+            "--login",
+            metavar="ROLE",
+            help="PostgreSQL only: create the login role ROLE (or take an existing one) and map "
+            "it to this user, who then sees only their own rows, whatever SQL they send. An "
+            "existing user with this email is mapped instead of added.",
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="With --login: read the role's password from stdin "
+            "(default: a new random one, printed once).",
+        ),
+    ] = False,
     json: JsonOpt = False,
 ) -> None:
     """Add a user.
 
     Example: todo user add ada@example.com --name "Ada Lovelace"
+
+    Example: todo user add ada@example.com --login ada   (on a shared PostgreSQL database)
     """
     from todo_cli.schemas import UserCreate, validate
     from todo_cli.services import users
 
     data = validate(UserCreate, {"email": email, "name": name, "id": user_id})
-    user = users.add_user(runtime(ctx), data)
+    if login is None:
+        if password_stdin:
+            from todo_cli.errors import BadInput
+
+            raise BadInput("--password-stdin goes with --login ROLE")
+        user = users.add_user(runtime(ctx), data)
+        if json:
+            render.print_json(user.to_json())
+        else:
+            render.message(f"added user {_who(user)}")
+        return
+    added = users.add_user_with_login(runtime(ctx), data, login, _read_password(password_stdin))
+    _show_login(added, json)
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    import sys
+
+    from todo_cli.errors import BadInput
+
+    if not from_stdin:
+        return None
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise BadInput("--password-stdin: no password on stdin")
+    return password
+
+
+def _show_login(added: Any, json: bool) -> None:
+    """The new role's password and URL, shown this once (nothing keeps them)."""
+    login = added.login
     if json:
-        render.print_json(user.to_json())
-    else:
-        render.message(f"added user {_who(user)}")
+        shape = {**added.user.to_json(), "login_role": login.role}
+        if login.password is not None:
+            shape["database_url"] = added.database_url
+        render.print_json(shape)
+        return
+    made = "created login role" if login.created else "mapped existing login role"
+    render.message(f"added user {_who(added.user)}; {made} {login.role}")
+    if login.password is None:
+        render.message(f"connect as {login.role} with its own password")
+        return
+    render.message("connect as that user with (the password is shown only now):")
+    render.message(f"  export DATABASE_URL='{added.database_url}'")
 
 
 @app.command("list")
@@ -69,7 +132,9 @@ def list_(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 @app.command()
 def use(ctx: typer.Context, who: WhoArg) -> None:
-    """Act as this user from now on (saved per database in the data dir).
+    """Act as this user from now on.
+
+    Saved per database in the data dir.
 
     Example: todo user use ada@example.com
     """
@@ -96,7 +161,9 @@ def whoami(ctx: typer.Context, json: JsonOpt = False) -> None:
 
 @app.command()
 def delete(ctx: typer.Context, who: WhoArg, yes: YesOpt = False) -> None:
-    """Delete a user with all their tasks, conversations and messages.
+    """Delete a user and everything they own.
+
+    All their tasks, conversations and messages go with them.
 
     Example: todo user delete ada@example.com --yes
     """

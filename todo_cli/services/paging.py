@@ -34,11 +34,14 @@ def user_page(
     page: int,
     page_size: int,
     *extra: Any,
+    count_where: Sequence[Any] | None = None,
 ) -> tuple[list[tuple[M, ...]], int]:
     """The rows of `model` (with the `extra` columns) matching `where`, in `order`, for one
-    page, and the total. `where` must scope the rows by `w.me`."""
+    page, and the total (of `count_where`, when `where` picks from candidates). `where` must
+    scope the rows by `w.me`."""
     check_page(page, page_size)
-    head = select(w.me.label("me"), count_of(model, *where).label("total")).subquery("head")
+    counted = count_of(model, *(where if count_where is None else count_where))
+    head = select(w.me.label("me"), counted.label("total")).subquery("head")
     inner = (
         select(model, *extra, func.row_number().over(order_by=list(order)).label("n"))
         .where(*where)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from todo_cli.completion import Seen
 from todo_cli.config import DatabaseTarget, Settings, resolve_database, resolve_direct_database
 from todo_cli.errors import NotMigrated
 
@@ -49,6 +50,26 @@ class Runtime:
         self._schema_checked = False
         self._connects = 0
         self.deadline: float | None = None  # monotonic time the retry budget ends (retry.run)
+        self.seen = Seen()  # tasks and conversations the services returned, for completion
+
+    @property
+    def database_choice(self) -> str | None:
+        """The database URL as given (option, environment or .env), not yet resolved."""
+        return self._database_url or self.settings.database_url
+
+    @property
+    def cwd(self) -> Path:
+        return self._cwd or Path.cwd()
+
+    def remember(self) -> None:
+        """Keep what this run's commands read or changed for shell completion."""
+        import contextlib
+
+        from todo_cli.completion import runtime_key
+        from todo_cli.errors import TodoError
+
+        with contextlib.suppress(TodoError, OSError):  # a hint; a bad setting was reported
+            self.seen.save(runtime_key(self))
 
     @property
     def settings(self) -> Settings:
@@ -63,6 +84,11 @@ class Runtime:
             self._target = resolve_database(self._database_url, self.settings)
         return self._target
 
+    @property
+    def resolved_target(self) -> DatabaseTarget | None:
+        """The database, if this run got as far as resolving it (else None)."""
+        return self._target
+
     def admin_target(self) -> DatabaseTarget:
         """The database for migrations: Neon's direct endpoint rather than its pooler."""
         return resolve_direct_database(self._database_url, self.settings)
@@ -74,8 +100,20 @@ class Runtime:
         return self._engine
 
     def make_engine(self, target: DatabaseTarget, *, fast: bool = True) -> Engine:
-        """An engine for `target` with this command's connect timeouts and profiling."""
+        """An engine for `target` with this command's connect timeouts and profiling (the
+        command server's spare worker may have connected it already: todo_cli/prepared.py)."""
+        from todo_cli import prepared
         from todo_cli.db import make_engine
+
+        ready = prepared.take(
+            target,
+            fast=fast,
+            profile=self.profile,
+            slow_ms=self.settings.slow_ms,
+            connect_timeout=self.next_connect_timeout,
+        )
+        if ready is not None:
+            return ready
 
         return make_engine(
             target,

@@ -13,10 +13,11 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from todo_cli import datadir
-from todo_cli.errors import Conflict, NotFound
+from todo_cli import completion, datadir
+from todo_cli.errors import BadInput, Conflict, NotFound
 from todo_cli.models import Conversation, Message, Task, User
 from todo_cli.schemas import UserCreate, UserPublic
+from todo_cli.services.logins import Login, check_role, drop_login, map_login
 from todo_cli.services.runtime import Runtime
 from todo_cli.services.work import NoSuchUser, Work, unit_of_work
 
@@ -50,6 +51,34 @@ def add_user(w: Work, data: UserCreate) -> UserPublic:
     return _public(user)
 
 
+@dataclass(frozen=True)
+class Added:
+    user: UserPublic
+    login: Login
+    database_url: str  # the database as the new role connects to it (password included)
+
+
+@unit_of_work(write=True, check="todo user list")
+def add_user_with_login(w: Work, data: UserCreate, role: str, password: str | None) -> Added:
+    """Create the user (or take the one with this email) and map a PostgreSQL login role to
+    it (`todo user add --login`): that role then sees and changes only this user's rows."""
+    if w.dialect != "postgresql":
+        raise BadInput("--login needs a PostgreSQL database (a SQLite file has one user)")
+    check_role(role)
+    user = w.session.scalars(select(User).where(col(User.email) == data.email)).first()
+    if user is None:
+        user = User(id=data.id or uuid.uuid4().hex[:12], email=data.email, name=data.name)
+        try:
+            with w.session.begin_nested():
+                w.session.add(user)
+                w.session.flush()
+        except IntegrityError:
+            raise Conflict(f"a user with id {data.id!r} already exists") from None
+    login = map_login(w.session, user.id, role, password)
+    url = w.rt.target.url.set(drivername="postgresql", username=role, password=login.password)
+    return Added(_public(user), login, url.render_as_string(hide_password=False))
+
+
 @unit_of_work(one_statement=True)
 def list_users(w: Work) -> list[UserPublic]:
     rows = w.session.scalars(select(User).order_by(col(User.created_at), col(User.id))).all()
@@ -66,6 +95,7 @@ def use_user(rt: Runtime, id_or_email: str) -> UserPublic:
     email outlives an id when a user is deleted and added again)."""
     user = _lookup(rt, id_or_email)
     datadir.save_user(rt.target.key, user.email)
+    completion.forget(rt)  # the same command line now means another user's tasks
     return user
 
 
@@ -108,13 +138,15 @@ def _delete_user(w: Work, id_or_email: str) -> Footprint:
         w.session.execute(delete(table).where(col(owner) == user.id)).rowcount  # type: ignore[attr-defined]
         for table, owner in _OWNED
     )
+    if w.dialect == "postgresql":
+        drop_login(w.session, user.id)
     w.session.delete(user)
     return Footprint(_public(user), tasks, convs, msgs)
 
 
 def delete_user(rt: Runtime, id_or_email: str) -> Footprint:
-    """Delete the user and everything they own, in one transaction; a saved `user use` of
-    them is forgotten."""
+    """Delete the user and everything they own, in one transaction, with their login role
+    (`user add --login`); a saved `user use` of them is forgotten."""
     gone = _delete_user(rt, id_or_email)
     if datadir.saved_user(rt.target.key) in (gone.user.id, gone.user.email):
         datadir.clear_user(rt.target.key)

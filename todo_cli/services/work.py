@@ -61,10 +61,15 @@ def local_identity() -> tuple[str, str]:
 
 @dataclass(frozen=True)
 class UserKey:
-    """How statements find the current user: by id, or by email (ids never contain `@`)."""
+    """How statements find the current user: by id, or by email (ids never contain `@`).
+
+    `mapped`: on PostgreSQL with no user given, the user mapped to the login role
+    (`todo user add --login`) comes first, then the local user: `id = COALESCE(<mapped>,
+    <local>)`, both uncorrelated subqueries that the planner runs once."""
 
     given: str  # as the command was given it, for messages
     local: bool = False  # the OS login's own user, created on its first write
+    mapped: bool = False
 
     @property
     def by_email(self) -> bool:
@@ -72,24 +77,53 @@ class UserKey:
 
     def lookup(self) -> Any:
         """`SELECT id FROM users WHERE <key>`: one index probe."""
+        if self.mapped:
+            return select(col(User.id)).where(col(User.id) == _mapped_or(self.given))
         if self.by_email:
             return select(col(User.id)).where(col(User.email) == self.given.lower())
         return select(col(User.id)).where(col(User.id) == self.given)
 
     def lookup_sql(self) -> tuple[str, dict[str, str]]:
         """The same lookup for hand-written SQL: its text (binding `:me_key`) and parameters."""
-        column = "email" if self.by_email else "id"
-        value = self.given.lower() if self.by_email else self.given
-        return f"SELECT id FROM users WHERE {column} = :me_key", {"me_key": value}
+        return f"SELECT id FROM users WHERE {self.where_sql()}", self.params()
+
+    def where_sql(self) -> str:
+        """The condition on `users` alone: `email = :me_key` or `id = :me_key`."""
+        if self.mapped:
+            from todo_cli.services.database.rls import MAPPED_USER
+
+            local = "(SELECT k.id FROM users k WHERE k.email = :me_key)"
+            return f"id = COALESCE({MAPPED_USER}, {local})"
+        return f"{'email' if self.by_email else 'id'} = :me_key"
+
+    def params(self) -> dict[str, str]:
+        return {"me_key": self.given.lower() if self.by_email else self.given}
+
+
+def _mapped_or(local_email: str) -> Any:
+    """`COALESCE(<the user mapped to current_user>, <the user with this email>)`, in SQLAlchemy
+    terms: the same as `UserKey.where_sql` (rls.MAPPED_USER) writes out."""
+    from sqlalchemy import String, cast, column, table
+
+    from todo_cli.services.database.rls import LOGINS
+
+    logins = table(LOGINS, column("login_role"), column("user_id"))
+    mapped = select(logins.c.user_id).where(
+        logins.c.login_role == cast(func.current_user(), String)
+    )
+    k = User.__table__.alias("k")  # type: ignore[attr-defined]
+    local = select(k.c.id).where(k.c.email == local_email)
+    return func.coalesce(mapped.scalar_subquery(), local.scalar_subquery())
 
 
 def current_user_key(rt: Runtime) -> UserKey:
     """By the precedence of the command reference: --user > TODO_USER > `todo user use` >
-    the local user from the OS login name."""
+    on PostgreSQL the user mapped to the login role > the local user from the OS login name."""
     hint = rt.user_hint or datadir.saved_user(rt.target.key)
     if hint:
         return UserKey(hint)
-    return UserKey(local_identity()[1], local=True)
+    mapped = rt.target.backend == "postgresql"
+    return UserKey(local_identity()[1], local=True, mapped=mapped)
 
 
 @dataclass
@@ -132,7 +166,7 @@ class Work:
         from sqlalchemy import literal
 
         from todo_cli.db import insert_for
-        from todo_cli.models import HAS_REQUEST_KEY
+        from todo_cli.table_parts import HAS_REQUEST_KEY
 
         columns = model.__table__.c
         values = {**values, "request_key": self.request_key}
@@ -196,11 +230,13 @@ def unit_of_work(
                     return attempt()
 
             try:
-                return retrying.run(rt, attempt_as_local_user, again=lambda: not output)
+                result = retrying.run(rt, attempt_as_local_user, again=lambda: not output)
             except DatabaseUnavailable as e:
                 if e.maybe_applied and check:
                     e.message += f": check with `{check}` before running it again"
                 raise
+            rt.seen.add(result)
+            return result
 
         return service
 

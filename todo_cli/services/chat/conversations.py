@@ -15,12 +15,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, func, insert, literal, select, update
 from sqlmodel import col
 
-from todo_cli.errors import NotFound
+from todo_cli.errors import BadInput, NotFound
 from todo_cli.models import Conversation, Message
 from todo_cli.rules import check_page, row_id
 from todo_cli.schemas import (
     ConversationCreate,
-    ConversationImport,
     ConversationPublic,
     MessageCreate,
     MessagePublic,
@@ -42,20 +41,43 @@ def msg_public(msg: Message) -> MessagePublic:
     return MessagePublic.model_validate(msg.model_dump())
 
 
-def _id(conv_id: int) -> int:
-    return row_id(conv_id, f"no conversation with id {conv_id}")
+LAST = "last"  # names the most recently active conversation, wherever an id is taken
+ConvRef = int | str  # an id, or LAST
 
 
-def _mine(w: Work, conv_id: int) -> list[ColumnElement[bool]]:
-    return [col(Conversation.user_id) == w.me, col(Conversation.id) == _id(conv_id)]
+def parse_ref(value: str) -> ConvRef:
+    """A conversation as the user named it: a number or `last`; anything else is not found."""
+    if value.strip().lower() == LAST:
+        return LAST
+    try:
+        return int(value)
+    except ValueError:
+        raise BadInput(f"conversation ID must be a number or `last`, not {value!r}") from None
 
 
-def _missing(w: Work, conv_id: int) -> NotFound:
+def _mine(w: Work, conv_id: ConvRef) -> list[ColumnElement[bool]]:
+    if conv_id == LAST:
+        latest = (
+            select(col(Conversation.id))
+            .where(col(Conversation.user_id) == w.me)
+            .order_by(col(Conversation.updated_at).desc(), col(Conversation.id).desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        return [col(Conversation.user_id) == w.me, col(Conversation.id) == latest]
+    assert isinstance(conv_id, int)
+    missing = f"no conversation with id {conv_id}"
+    return [col(Conversation.user_id) == w.me, col(Conversation.id) == row_id(conv_id, missing)]
+
+
+def _missing(w: Work, conv_id: ConvRef) -> NotFound:
     w.check_user()
+    if conv_id == LAST:
+        return NotFound("no conversations yet: start one with `todo chat new`")
     return NotFound(f"no conversation with id {conv_id}")
 
 
-def _own(w: Work, conv_id: int) -> Conversation:
+def _own(w: Work, conv_id: ConvRef) -> Conversation:
     conv = w.session.scalars(select(Conversation).where(*_mine(w, conv_id))).first()
     if conv is None:
         raise _missing(w, conv_id)
@@ -95,12 +117,12 @@ def list_conversations(
 
 @unit_of_work()
 def show(
-    w: Work, conv_id: int, page: int = 1, page_size: int = 50, since: datetime | None = None
+    w: Work, conv_id: ConvRef, page: int = 1, page_size: int = 50, since: datetime | None = None
 ) -> tuple[ConversationPublic, Page[MessagePublic]]:
     """A conversation and one page of its messages, oldest first."""
     check_page(page, page_size)
     conv = _own(w, conv_id)
-    where: list[ColumnElement[bool]] = [col(Message.conversation_id) == conv_id]
+    where: list[ColumnElement[bool]] = [col(Message.conversation_id) == conv.id]
     total = conv.message_count
     if since is not None:
         where.append(col(Message.created_at) >= since)
@@ -116,7 +138,7 @@ def show(
 
 
 @unit_of_work(write=True, one_statement=True, check=CHECK)
-def say(w: Work, conv_id: int, data: MessageCreate) -> MessagePublic:
+def say(w: Work, conv_id: ConvRef, data: MessageCreate) -> MessagePublic:
     """Add a message; the conversation's last activity and count move with it, atomically.
 
     On PostgreSQL it is one statement (an UPDATE ... RETURNING feeding an INSERT): one round
@@ -131,17 +153,18 @@ def say(w: Work, conv_id: int, data: MessageCreate) -> MessagePublic:
         .values(message_count=col(Conversation.message_count) + 1, updated_at=now)
         .returning(col(Conversation.id), col(Conversation.user_id))
     )
-    cols = ["conversation_id", "user_id", "role", "content", "created_at", "request_key"]
+    cols = ["conversation_id", "user_id", "role", "content", "model", "created_at", "request_key"]
     if w.dialect == "postgresql":
         c = bump.cte("bumped")
         consts: list[Any] = [literal(data.role.value), literal(data.content)]
-        values = select(c.c.id, c.c.user_id, *consts, literal(now), literal(key))
+        model = literal(data.model, Message.__table__.c.model.type)  # type: ignore[attr-defined]
+        values = select(c.c.id, c.c.user_id, *consts, model, literal(now), literal(key))
         msg = s.scalars(insert(Message).from_select(cols, values).returning(Message)).first()
     else:  # SQLite: no DML in CTEs, but the transaction is local and cheap
         msg = None
         bumped = s.execute(bump).first()
         if bumped is not None:
-            row = {"conversation_id": conv_id, "user_id": bumped[1], "created_at": now}
+            row = {"conversation_id": bumped[0], "user_id": bumped[1], "created_at": now}
             ins = insert(Message).values(**row, **data.model_dump(), request_key=key)
             msg = s.scalars(ins.returning(Message)).one()
     if msg is None:
@@ -152,7 +175,7 @@ def say(w: Work, conv_id: int, data: MessageCreate) -> MessagePublic:
 
 
 @unit_of_work(write=True, one_statement=True, check=CHECK)
-def rename(w: Work, conv_id: int, data: ConversationCreate) -> ConversationPublic:
+def rename(w: Work, conv_id: ConvRef, data: ConversationCreate) -> ConversationPublic:
     stmt = (
         update(Conversation)
         .where(*_mine(w, conv_id))
@@ -166,12 +189,12 @@ def rename(w: Work, conv_id: int, data: ConversationCreate) -> ConversationPubli
 
 
 @unit_of_work(one_statement=True)
-def get(w: Work, conv_id: int) -> ConversationPublic:
+def get(w: Work, conv_id: ConvRef) -> ConversationPublic:
     return conv_public(_own(w, conv_id))
 
 
 @unit_of_work(write=True, one_statement=True, check=CHECK)
-def delete_conversation(w: Work, conv_id: int) -> ConversationPublic:
+def delete_conversation(w: Work, conv_id: ConvRef) -> ConversationPublic:
     """Delete a conversation and its messages (they cascade) in one statement."""
     stmt = delete(Conversation).where(*_mine(w, conv_id)).returning(Conversation)
     conv = w.session.scalars(stmt).first()
@@ -180,53 +203,35 @@ def delete_conversation(w: Work, conv_id: int) -> ConversationPublic:
     return conv_public(conv)
 
 
+Write = Callable[[ConversationPublic | None, list[MessagePublic]], None]
+
+
 @unit_of_work()
-def export_messages(
-    w: Work, conv_id: int, write: Callable[[ConversationPublic, list[MessagePublic]], None]
-) -> ConversationPublic:
-    """Hand the conversation and its messages, oldest first, 1,000 at a time, to `write`
-    (first call: the conversation with the first batch, perhaps empty)."""
-    conv = conv_public(_own(w, conv_id))
-    stmt = (
-        select(Message)
-        .where(col(Message.conversation_id) == conv_id)
-        .order_by(col(Message.created_at), col(Message.id))
-        .execution_options(yield_per=1000)
-    )
+def export_messages(w: Work, conv_id: ConvRef | None, write: Write) -> int:
+    """Hand conversations and their messages, oldest first, 1,000 at a time, to `write`:
+    `write(conv, [])` as each conversation begins, `write(None, batch)` for its messages.
+    `conv_id` None: all the user's conversations, oldest first. Returns how many."""
+    if conv_id is not None:
+        convs = [_own(w, conv_id)]
+    else:
+        convs = list(
+            w.session.scalars(
+                select(Conversation)
+                .where(col(Conversation.user_id) == w.me)
+                .order_by(col(Conversation.created_at), col(Conversation.id))
+            )
+        )
+        if not convs:
+            w.check_user()
     w.output_started()
-    write(conv, [])
-    for part in w.session.scalars(stmt).partitions():
-        write(conv, [msg_public(m) for m in part])
-    return conv
-
-
-@unit_of_work(write=True, check=CHECK)
-def import_conversation(w: Work, data: ConversationImport) -> ConversationPublic:
-    """A new conversation holding all the messages, in one transaction: all or nothing.
-
-    The conversation carries the request key; if a retry finds it, the first attempt's
-    transaction committed as a whole and there is nothing left to do.
-    """
-    now, s, key = utcnow(), w.session, w.request_key
-    done = s.scalars(select(Conversation).where(col(Conversation.request_key) == key)).first()
-    if done is not None:
-        return conv_public(done)
-    uid = w.user_id()
-    count = len(data.messages)
-    conv = Conversation(
-        user_id=uid,
-        title=data.title,
-        message_count=count,
-        created_at=now,
-        updated_at=now,
-        request_key=key,
-    )
-    s.add(conv)
-    s.flush()
-    rows = [
-        {"conversation_id": conv.id, "user_id": uid, "created_at": now, **m.model_dump()}
-        for m in data.messages
-    ]
-    for start in range(0, len(rows), 2000):
-        s.execute(insert(Message), rows[start : start + 2000])
-    return conv_public(conv)
+    for conv in convs:
+        write(conv_public(conv), [])
+        stmt = (
+            select(Message)
+            .where(col(Message.conversation_id) == conv.id)
+            .order_by(col(Message.created_at), col(Message.id))
+            .execution_options(yield_per=1000)
+        )
+        for part in w.session.scalars(stmt).partitions():
+            write(None, [msg_public(m) for m in part])
+    return len(convs)

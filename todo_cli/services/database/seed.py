@@ -8,15 +8,17 @@ transaction: an interrupted seed leaves the database as it was.
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlmodel import Session, col
 
 from todo_cli.models import Conversation, Message, Task, User
+from todo_cli.services.tasks.urgency import refresh_sql
 from todo_cli.services.work import Work, unit_of_work
 from todo_cli.when import utcnow
 
@@ -130,6 +132,7 @@ def seed(w: Work, plan: SeedPlan, advance: Callable[[int], None]) -> SeedResult:
             _insert(s, Message, batch, have, "request_key")
             advance(len(batch))
         _recount(s, uid)
+        s.execute(text(refresh_sql(w.dialect, "user_id = :uid AND urgency_base = 0")), {"uid": uid})
     after = _seed_counts(s)
     return SeedResult(*(a - b for a, b in zip(after, before, strict=True)))
 
@@ -140,6 +143,7 @@ def _task_rows(rng: random.Random, uid: str, n: int, now: Any) -> Iterator[dict[
         done = rng.random() < 0.3
         yield {
             "user_id": uid,
+            "uuid": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "title": f"{rng.choice(WORDS)} {rng.choice(WORDS)} #{i + 1}",
             "description": None if rng.random() < 0.6 else f"notes for task {i + 1}",
             "completed": done,

@@ -1,34 +1,74 @@
 """Import records to rows: the checks of `todo import`, fast where they can be.
 
-Checking 100,000 records through the `TaskImport` model costs more than inserting them, so a
+Checking 100,000 records through the `ImportRecord` model costs more than inserting them, so a
 record first takes a fast path that accepts only what the model accepts, through the same
 pydantic types, and stores the same values; anything else goes through the model, which gives
 the value or the exact error. Rows are built in storage form (a timestamp is a naive UTC string
-on SQLite), so inserting converts nothing per cell. Taskwarrior's records are translated first.
+on SQLite), so inserting converts nothing per cell. Taskwarrior's records are translated first
+(`taskwarrior_format.py`).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, TypeAdapter
+from pydantic import AwareDatetime, Field, TypeAdapter, ValidationError, WrapValidator
 
 from todo_cli.choices import Priority
 from todo_cli.errors import BadInput
-from todo_cli.rules import DESCRIPTION_MAX, TITLE_MAX
-from todo_cli.schemas import Description, Tag, TaskImport, Title, validate
+from todo_cli.periods import canonical
+from todo_cli.rules import ANNOTATION_MAX, DESCRIPTION_MAX, PROJECT_MAX, TITLE_MAX
+from todo_cli.schemas import Description, Schema, Tag, Title, validate
+from todo_cli.task_schemas import Note, Period, TaskImport, Uuid
 from todo_cli.when import utcnow
 
-Row = tuple[Any, ...]  # a row's values in COLUMNS order, without user_id
+# A row's values, in this order: the task's columns (`COLUMNS`), then what hangs off it.
+COLUMNS = (
+    "title", "description", "completed", "priority", "due", "due_all_day", "tags", "project",
+    "wait", "scheduled", "until", "start", "recur", "created_at", "updated_at", "completed_at",
+    "deleted_at", "uuid", "extra",
+)  # fmt: skip
+SIDE = ("annotations", "depends", "parent", "recur_index")
+UUID_AT = COLUMNS.index("uuid")
+UPDATED_AT = COLUMNS.index("updated_at")
+EXTRA_AT = COLUMNS.index("extra")
+Row = tuple[Any, ...]
+STATUSES = ("pending", "completed", "waiting", "recurring", "deleted")
+
+
+def _due(value: Any, handler: Any) -> Any:
+    try:
+        return handler(value)
+    except ValidationError:
+        raise ValueError(
+            "due must be a date (2026-12-01) or a time with a UTC offset"
+            f" (2026-12-01T09:00:00+00:00), got {value!r}"
+        ) from None
+
+
+class ImportNote(Schema):
+    entry: AwareDatetime | None = None  # none: the time of the import
+    description: Note
 
 
 class ImportRecord(TaskImport):
-    """A record of an import file; `deleted_at` puts the task in the trash."""
+    """A record of an import file: the task shape, read back. `status` deleted (or
+    `deleted_at`) puts the task in the trash; `recur` makes it a recurrence's template;
+    `parent` and `recur_index` make it an instance of the template with that uuid."""
 
+    due: Annotated[AwareDatetime | date | None, WrapValidator(_due)] = None
+    status: Literal["pending", "completed", "waiting", "recurring", "deleted"] | None = None
+    start: AwareDatetime | None = None
     deleted_at: AwareDatetime | None = None
+    recur: Period = None
+    depends: list[Uuid] = Field(default_factory=list)
+    annotations: list[ImportNote] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict)
+    parent: Uuid | None = None
+    recur_index: int | None = None
 
 
 class _Slow(Exception):
@@ -48,17 +88,22 @@ class RowBuilder:
         self.aware = TypeAdapter(AwareDatetime).validator.validate_python
         self.good_tags: set[str] = set()
         self.tags_json: dict[tuple[str, ...], str] = {}
+        self.periods: dict[str, str] = {}
 
     def __call__(self, r: dict[str, Any], n: int) -> Row:
         try:
             return self.fast(r)
-        except (_Slow, ValueError, TypeError, KeyError, OverflowError):
+        except (_Slow, ValueError, TypeError, KeyError, OverflowError, AttributeError):
             pass
         m = validate(ImportRecord, r, where=f"record {n}: ")
+        data = m.model_dump()
+        data["annotations"] = [a.model_dump() for a in m.annotations]
         try:
-            return self.fast(m.model_dump())  # valid now: the fast path takes it as it is
+            return self.fast(data)  # valid now: the fast path takes it as it is
         except OverflowError:
-            raise BadInput(f"record {n}: a date is out of range") from None
+            raise BadDate(n) from None
+        except _Slow as e:
+            raise BadRecord(n, str(e)) from None
 
     def fast(self, r: dict[str, Any]) -> Row:
         """The row for a record of plain values, or an exception to decline it. The fields go
@@ -89,21 +134,11 @@ class RowBuilder:
         priority = get("priority")
         if priority is not None:
             priority = Priority(priority).rank
-        if tags:
-            for tag in tags:
-                if tag not in self.good_tags:
-                    self.good_tags.add(self.tag(tag))
-            key = tuple(dict.fromkeys(tags))
-            tags_json = self.tags_json.get(key)
-            if tags_json is None:
-                tags_json = self.tags_json[key] = json.dumps(list(key))
-        else:
-            tags_json = "[]"
+        tags_json = self.tags_text(tags) if tags else "[]"
         at = self.moment
-        due, created, updated = get("due"), get("created_at"), get("updated_at")
+        created, updated = get("created_at"), get("updated_at")
         done, deleted = get("completed_at"), get("deleted_at")
-        if due is not None:
-            due = at(due)
+        due, all_day = self.due(get("due"))
         given = created
         created = self.now if created is None else at(created)
         # Most records were never edited: the same text twice needs converting once.
@@ -112,11 +147,106 @@ class RowBuilder:
             done = at(done)  # checked even when the task is not completed, like the model does
         if deleted is not None:
             deleted = at(deleted)
+        status = get("status")
+        if status is not None and status not in STATUSES:
+            raise _Slow
+        completed = completed or status == "completed"
         done = (done or updated) if completed else None
+        if status == "deleted" and deleted is None:
+            deleted = updated
+        uuid = get("uuid")
+        if uuid is not None and not (type(uuid) is str and _UUID.fullmatch(uuid)):
+            raise _Slow
+        wait, scheduled, until, start = (
+            None if (v := get(k)) is None else at(v)
+            for k in ("wait", "scheduled", "until", "start")
+        )
+        project = get("project")
+        if project is not None and not (
+            type(project) is str
+            and 0 < len(project) <= PROJECT_MAX
+            and project.isprintable()
+            and not project.isspace()
+        ):
+            raise _Slow
+        recur = get("recur")
+        if recur is not None:
+            recur = self.period(recur)
+            if due is None:
+                raise _Slow("a recurrence needs a due date")
+        if status == "recurring" and recur is None:
+            raise _Slow("status recurring needs recur, the period")
+        extra = get("extra") or {}
+        if type(extra) is not dict:
+            raise _Slow
+        parent, index = get("parent"), get("recur_index")
+        if parent is not None and not (type(parent) is str and _UUID.fullmatch(parent)):
+            raise _Slow
+        if index is not None and not (type(index) is int and index >= 0):
+            raise _Slow
         return (
-            title, description, completed, priority, due, tags_json,
-            created, updated, done, deleted,
+            title, description, completed, priority, due, all_day, tags_json, project,
+            wait, scheduled, until, start, recur, created, updated, done, deleted,
+            uuid, json.dumps(extra) if extra else "{}",
+            self.notes(get("annotations") or ()), self.uuids(get("depends") or ()),
+            None if recur is not None else parent, index,
         )  # fmt: skip
+
+    def tags_text(self, tags: list[Any]) -> str:
+        for tag in tags:
+            if tag not in self.good_tags:
+                self.good_tags.add(self.tag(tag))
+        key = tuple(dict.fromkeys(tags))
+        text = self.tags_json.get(key)
+        if text is None:
+            text = self.tags_json[key] = json.dumps(list(key))
+        return text
+
+    def period(self, value: Any) -> str:
+        known = self.periods.get(value) if type(value) is str else None
+        if known is None:
+            if type(value) is not str:
+                raise _Slow
+            known = self.periods[value] = canonical(value)
+        return known
+
+    def due(self, value: Any) -> tuple[str | None, bool]:
+        """A due date in storage form, and whether it is a calendar day (todo_cli/when.py:
+        stored as its 23:59:59 UTC)."""
+        if value is None:
+            return None, False
+        if type(value) is date or (type(value) is str and _DAY.fullmatch(value)):
+            day = value if isinstance(value, date) else date.fromisoformat(value)
+            return f"{day.isoformat()} 23:59:59{self.whole}", True
+        return self.moment(value), False
+
+    def notes(self, notes: Any) -> tuple[tuple[str, str], ...]:
+        """(entry, text) of each annotation; no entry: the time of the import."""
+        if type(notes) not in (list, tuple):
+            raise _Slow
+        out = []
+        for note in notes:
+            text, entry = note["description"], note.get("entry")
+            if not (
+                type(text) is str
+                and 0 < len(text) <= ANNOTATION_MAX
+                and text.isascii()
+                and "\x00" not in text
+                and not text.isspace()
+            ):
+                if type(text) is not str:
+                    raise _Slow
+                text = _NOTE(text)
+            out.append((self.now if entry is None else self.moment(entry), text))
+        return tuple(out)
+
+    def uuids(self, values: Any) -> tuple[str, ...]:
+        if type(values) not in (list, tuple):
+            raise _Slow
+        for u in values:
+            if not (type(u) is str and _UUID.fullmatch(u)):
+                raise _Slow
+        return tuple(dict.fromkeys(values))
 
     def moment(self, value: Any) -> str:
         """A checked timestamp in storage form; our own canonical UTC text is just sliced."""
@@ -143,44 +273,18 @@ class RowBuilder:
         )
 
 
-_TW_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z")
-_TW_PRIORITY = {"H": "high", "M": "medium", "L": "low"}
+_NOTE = TypeAdapter(Note).validator.validate_python
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _tw_date(value: Any) -> Any:
-    """`20261125T103000Z` -> `2026-11-25T10:30:00+00:00`; anything else is left to validation."""
-    m = _TW_DATE.fullmatch(value) if isinstance(value, str) else None
-    return "{}-{}-{}T{}:{}:{}+00:00".format(*m.groups()) if m else value
+class BadRecord(BadInput):
+    """A record that passed the model but not a rule across its fields."""
+
+    def __init__(self, n: int, why: str) -> None:
+        super().__init__(f"record {n}: {why or 'not a task'}")
 
 
-def from_taskwarrior(r: dict[str, Any], n: int) -> dict[str, Any]:
-    """A Taskwarrior `task export` object as one of ours.
-
-    description -> title; annotations -> description (one per line); entry -> created_at;
-    modified -> updated_at; due; priority H/M/L -> high/medium/low; tags. Status `completed`
-    -> completed, with `end` as the completion time. Status `deleted` -> a task in the trash
-    (deleted at `end`, else `modified`), so nothing is lost and `todo purge` can drop it.
-    `pending`, `waiting` and `recurring` (a recurrence's template) -> pending tasks. Taskwarrior's
-    ids and uuids are not kept.
-    """
-    notes = r.get("annotations") or []
-    if not isinstance(notes, list) or not all(isinstance(a, dict) for a in notes):
-        raise BadInput(f"record {n}: annotations must be a list of objects")
-    status = r.get("status", "pending")
-    priority = r.get("priority")
-    end = _tw_date(r.get("end"))
-    modified = _tw_date(r.get("modified"))
-    record: dict[str, Any] = {
-        "title": r.get("description"),
-        "description": "\n".join(str(a.get("description", "")) for a in notes) or None,
-        "completed": status == "completed",
-        "priority": _TW_PRIORITY.get(priority, priority) if isinstance(priority, str) else priority,
-        "due": _tw_date(r.get("due")),
-        "tags": r.get("tags", []),
-        "created_at": _tw_date(r.get("entry")),
-        "updated_at": modified,
-        "completed_at": end if status == "completed" else None,
-    }
-    if status == "deleted":
-        record["deleted_at"] = end or modified or utcnow().isoformat()
-    return record
+class BadDate(BadRecord):
+    def __init__(self, n: int) -> None:
+        super().__init__(n, "a date is out of range")

@@ -1,0 +1,87 @@
+"""The schema as the migrations make it, for Alembic's autogenerate and the drift test.
+
+Only DDL lives here: queries never consult these index objects, so the app never imports it.
+"""
+
+import functools
+
+from sqlalchemy import Index, MetaData, text
+from sqlmodel import SQLModel
+
+from todo_cli.models import SEARCH_ONLY_OBJECTS, Conversation, Message, Task
+from todo_cli.table_parts import HAS_REQUEST_KEY
+
+
+def _partial(name: str, *columns: str, where: str, unique: bool = False) -> Index:
+    clause = text(where)
+    return Index(name, *columns, unique=unique, sqlite_where=clause, postgresql_where=clause)
+
+
+@functools.cache
+def ddl_metadata() -> MetaData:
+    """The metadata with everything the migrations create, for Alembic and the drift test.
+
+    The partial indexes are only DDL: queries never consult index objects.
+    Declaring them needs `postgresql_where=`, and SQLAlchemy imports its whole PostgreSQL
+    dialect to check that keyword (about 30 ms), which the embedded SQLite default should not
+    pay at every start-up. So they are attached here, on first use (and once: the result is
+    cached), instead of in the class.
+    """
+    import todo_cli.task_tables  # noqa: F401  (its tables join the metadata)
+
+    table = Task.__table__  # type: ignore[attr-defined]
+    # The list query: one user's live tasks by status, newest first, paged.
+    table.append_constraint(
+        _partial(
+            "ix_tasks_user_live_created",
+            "user_id",
+            "completed",
+            "created_at",
+            "id",
+            where="deleted_at IS NULL",
+        )
+    )
+    # --overdue and --sort due.
+    table.append_constraint(
+        _partial("ix_tasks_user_live_due", "user_id", "due", where="deleted_at IS NULL")
+    )
+    # --project P: P and its sub-projects (P.x), a range of the index.
+    table.append_constraint(
+        _partial("ix_tasks_user_live_project", "user_id", "project", where="deleted_at IS NULL")
+    )
+    # The count of `list`: what is listed now depends on recur, wait and until (index-only).
+    table.append_constraint(
+        _partial(
+            "ix_tasks_user_listed",
+            "user_id",
+            "completed",
+            "recur",
+            "wait",
+            "until",
+            where="deleted_at IS NULL",
+        )
+    )
+    # The trash and purge --older-than.
+    table.append_constraint(
+        _partial("ix_tasks_user_deleted", "user_id", "deleted_at", where="deleted_at IS NOT NULL")
+    )
+    for model in (Task, Conversation, Message):
+        t = model.__table__  # type: ignore[union-attr]
+        key = _partial(
+            f"uq_{t.name}_request_key", "request_key", where=HAS_REQUEST_KEY.text, unique=True
+        )
+        t.append_constraint(key)
+    return SQLModel.metadata
+
+
+# The expression indexes of `--sort urgency` are backend-specific too (migration 0007).
+URGENCY_INDEXES = "ix_tasks_urgency"
+# PostgreSQL only, like row-level security itself (migration 0009, services/database/rls.py).
+LOGIN_OBJECTS = "user_logins"
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, other: object
+) -> bool:
+    """Alembic filter: leave the hand-written backend-specific objects out of autogenerate."""
+    return not (name or "").startswith((*SEARCH_ONLY_OBJECTS, URGENCY_INDEXES, LOGIN_OBJECTS))
