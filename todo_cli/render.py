@@ -56,8 +56,10 @@ def message(text: str) -> None:
 
 
 def note(text: str) -> None:
-    """Progress and hints on stderr, so stdout stays clean for pipes."""
+    """Progress and hints on stderr, so stdout stays clean for pipes (flushed: a hint may come
+    just before the command waits for input)."""
     sys.stderr.write(text + "\n")
+    sys.stderr.flush()
 
 
 def profile(p: Profile | None) -> None:
