@@ -59,9 +59,8 @@ def _change(
 ) -> "Outcome":
     from todo_cli.services.tasks import writes
 
-    verb = {"complete": "complete", "reopen": "reopen", "start": "start", "stop": "stop"}[name]
     apply: Any = getattr(writes, name)
-    return apply(runtime(ctx), chosen(ctx, ids, filters, verb, yes))  # type: ignore[no-any-return]
+    return apply(runtime(ctx), chosen(ctx, ids, filters, name, yes))  # type: ignore[no-any-return]
 
 
 def complete(
