@@ -38,6 +38,7 @@ def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
 
     monkeypatch.setenv("TODO_SERVER", "on" if servers.server_pass() else "off")
     monkeypatch.delenv("TODO_SERVER_IDLE", raising=False)
+    monkeypatch.delenv("TODO_SERVER_SPARE_AGE", raising=False)
     yield
     servers.stop_all(tmp_path)
 

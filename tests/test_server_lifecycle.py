@@ -91,6 +91,25 @@ def test_idle_exit(env: dict[str, str]) -> None:
     assert "stopping: idle" in log and "commands served: 1" in log, log
 
 
+def test_an_old_spare_connection_is_replaced_on_time(env: dict[str, str]) -> None:
+    """A spare connected longer than TODO_SERVER_SPARE_AGE is replaced when it turns that
+    old (not at the loop's next 30 s wake-up), and after a quiet spell the new one stays
+    unconnected until commands come again."""
+    env["TODO_SERVER_SPARE_AGE"] = "2"
+    servers.start(env)
+    assert run(env, "list").exit_code == 0
+    wait_for(lambda: (status(env) or {}).get("spare_connected"))
+    first = status(env)["spare_worker"]  # type: ignore[index]
+    since = time.monotonic()
+    wait_for(lambda: status(env)["spare_worker"] != first, timeout=40)  # type: ignore[index]
+    assert time.monotonic() - since < 10
+    assert status(env)["spare_connected"] is False  # type: ignore[index]
+    wait_for(lambda: not client.alive(int(str(first))))
+    assert run(env, "list").exit_code == 0
+    wait_for(lambda: (status(env) or {}).get("spare_connected"))
+    assert status(env)["spare_worker"] not in (first, None)  # type: ignore[index]
+
+
 def test_a_code_change_restarts_the_server(env: dict[str, str]) -> None:
     pid = servers.start(env)
     with client.connect(servers.data_dir_of(env)) as sock:  # an older (or newer) client

@@ -46,8 +46,8 @@ def write(text: str, piece: int = 8192) -> None:
 
 
 def plural(n: int, noun: str) -> str:
-    """`1 task`, `2 tasks`, `1,000 messages`."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+    """`1 task`, `2 tasks`, `1,000 messages`, `3 matches`."""
+    return f"{n:,} {noun}{'' if n == 1 else 'es' if noun.endswith('ch') else 's'}"
 
 
 def message(text: str) -> None:
@@ -304,8 +304,7 @@ def progress(total: int | Callable[[], int], description: str) -> Iterator[Calla
 
 
 def footer(page: Page[Any], noun: str, next_hint: str | None) -> None:
-    nouns = noun if page.total == 1 else noun + ("es" if noun.endswith("ch") else "s")
-    footer = f"page {page.page} of {page.pages} · {page.total:,} {nouns}"
+    footer = f"page {page.page} of {page.pages} · {plural(page.total, noun)}"
     if next_hint and page.page < page.pages:
         footer += f" · next: {safe(next_hint)}"
     # soft_wrap: a long footer stays one line (a pasteable command) even on a narrow pipe.

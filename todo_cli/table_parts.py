@@ -36,6 +36,8 @@ def request_key_column() -> Column[str]:
 # Only the few rows with a request key are in its unique index (migration 0005, declared in
 # `ddl_metadata`); `ON CONFLICT` names that index with the same predicate.
 HAS_REQUEST_KEY = text("request_key IS NOT NULL")
+# Stores a row once per request key, in SQL text (`Work.insert_once` builds the same clause).
+ONCE_PER_KEY = f"ON CONFLICT (request_key) WHERE {HAS_REQUEST_KEY.text} DO NOTHING"
 
 
 def user_fk() -> Column[str]:

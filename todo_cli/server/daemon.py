@@ -26,16 +26,23 @@ from todo_cli.server.children import Worker, fork_worker
 from todo_cli.server.place import Place
 
 DEFAULT_IDLE = 600.0
-SPARE_MAX_AGE = 180.0  # seconds: an older spare connection is replaced, not trusted
+# An older spare connection is replaced, not trusted: Neon closes idle connections when its
+# compute suspends (after 5 minutes by default); a proxy may close them sooner.
+DEFAULT_SPARE_AGE = 180.0
 SPARE_BACKOFF = 5.0  # after a spare died by itself, before forking the next
 
 
-def idle_seconds(env: dict[str, str] | os._Environ[str]) -> float:
+def seconds(env: dict[str, str] | os._Environ[str], name: str, default: float) -> float:
+    """A positive number of seconds from the environment (anything else: the default)."""
     try:
-        value = float(env.get("TODO_SERVER_IDLE", "") or DEFAULT_IDLE)
+        value = float(env.get(name, "") or default)
     except ValueError:
-        return DEFAULT_IDLE
-    return value if value > 0 else DEFAULT_IDLE
+        return default
+    return value if value > 0 else default
+
+
+def idle_seconds(env: dict[str, str] | os._Environ[str]) -> float:
+    return seconds(env, "TODO_SERVER_IDLE", DEFAULT_IDLE)
 
 
 def allowed(peer: int | None, own: int) -> bool:
@@ -48,6 +55,7 @@ class Server:
         self.data = data
         self.log = log
         self.idle = idle_seconds(os.environ)
+        self.spare_age = seconds(os.environ, "TODO_SERVER_SPARE_AGE", DEFAULT_SPARE_AGE)
         self.fingerprint = paths.fingerprint()
         self.started = time.time()
         self.last_activity = time.monotonic()
@@ -122,9 +130,14 @@ class Server:
                 return self.stopping
 
     def _timeout(self) -> float:
+        """Until the next thing to do: the idle exit, or the spare turning too old."""
         if self.running:
             return 5.0
-        return max(0.05, min(self.idle - (time.monotonic() - self.last_activity), 30.0))
+        now = time.monotonic()
+        due = [self.last_activity + self.idle, now + 30.0]
+        if self.spare is not None and self.spare.url is not None:
+            due.append(min(self.spare.born, self.last_activity) + self.spare_age)
+        return max(0.05, min(due) - now)
 
     def _signalled(self) -> None:
         try:
@@ -278,13 +291,13 @@ class Server:
 
     def _tend_spare(self) -> None:
         """Keep one spare: connected to the last command's database while commands come,
-        and never on a connection older than SPARE_MAX_AGE."""
+        and never on a connection older than `spare_age` (TODO_SERVER_SPARE_AGE)."""
         now = time.monotonic()
         # After a quiet spell the spare stays unconnected: one reconnecting every few
         # minutes of an idle evening would keep a Neon compute from suspending.
-        url = self.last_url if now - self.last_activity < SPARE_MAX_AGE else None
+        url = self.last_url if now - self.last_activity < self.spare_age else None
         spare = self.spare
-        stale = spare is not None and spare.url is not None and now - spare.born > SPARE_MAX_AGE
+        stale = spare is not None and spare.url is not None and now - spare.born >= self.spare_age
         if spare is not None and (spare.url != url or stale):
             self._retire_spare()
             spare = None

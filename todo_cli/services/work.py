@@ -179,11 +179,15 @@ class Work:
         )
         row = self.session.scalars(stmt.returning(model)).first()
         if row is None and self.attempts[0] > 1:  # did an earlier attempt commit?
-            by_key = select(model).where(columns.request_key == self.request_key)
-            row = self.session.scalars(by_key).first()
+            row = self.stored(model)
         if row is None:
             raise NoSuchUser(self.user)
         return row
+
+    def stored(self, model: Any) -> Any:
+        """The row of `model` that this request key stored (an earlier attempt's), or None."""
+        by_key = select(model).where(model.__table__.c.request_key == self.request_key)
+        return self.session.scalars(by_key).first()
 
     def check_user(self) -> None:
         """Raise NoSuchUser if a statement matched nothing because there is no such user."""

@@ -168,7 +168,7 @@ def say(w: Work, conv_id: ConvRef, data: MessageCreate) -> MessagePublic:
             ins = insert(Message).values(**row, **data.model_dump(), request_key=key)
             msg = s.scalars(ins.returning(Message)).one()
     if msg is None:
-        msg = s.scalars(select(Message).where(col(Message.request_key) == key)).first()
+        msg = w.stored(Message)
     if msg is None:
         raise _missing(w, conv_id)
     return msg_public(msg)

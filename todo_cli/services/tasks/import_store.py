@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from todo_cli.models import Task
 from todo_cli.services.tasks import images, import_images
 from todo_cli.services.tasks.ahead import ahead
 from todo_cli.services.tasks.import_bulk import (
@@ -28,7 +29,8 @@ from todo_cli.services.tasks.import_bulk import (
     copy_batches,
     insert,
 )
-from todo_cli.services.tasks.import_rows import COLUMNS, EXTRA_AT, UPDATED_AT, UUID_AT, Row
+from todo_cli.services.tasks.import_links import link, taken_slots, task_row
+from todo_cli.services.tasks.import_rows import COLUMNS, UPDATED_AT, UUID_AT, Row
 from todo_cli.services.tasks.pipeline import Fragments
 from todo_cli.services.work import Work
 from todo_cli.table_parts import new_uuid
@@ -60,7 +62,7 @@ def store(w: Work, rows: list[Row], advance: Callable[[int], None], command: str
     """Add or update the rows for the current user (see the module docstring)."""
     s, key = w.session, w.request_key
     conn = s.connection()
-    if s.execute(text("SELECT 1 FROM tasks WHERE request_key = :k"), {"k": key}).first():
+    if w.stored(Task) is not None:
         return Imported(len(rows), 0, 0)  # an earlier attempt committed, all of it
     uid = w.user_id()
     known = _known(conn, uid)
@@ -72,7 +74,7 @@ def store(w: Work, rows: list[Row], advance: Callable[[int], None], command: str
     by_uuid = {u: i for u, (i, _) in known.items()}
     for task_id, row in zip(ids, plan.new, strict=True):
         by_uuid[row[UUID_AT]] = task_id
-    taken = _taken_slots(conn, uid) if known else set()
+    taken = taken_slots(conn, uid) if known else set()
     now = datetime.now(UTC)
     f = Fragments(w.dialect)
     params: dict[str, Any] = {"uid": uid, "change": key, "command": command[:200], "now": now}
@@ -135,9 +137,7 @@ def _batches(ids: list[int], rows: list[Row], c: _Context) -> Iterator[tuple[lis
         for n in range(start, min(start + BATCH, len(rows))):
             row = rows[n]
             urgency = import_images.urgency_of(row, open_here, waited)
-            t = _task_row(
-                ids[n], c.uid, row, c.by_uuid, c.taken, c.key if n == 0 else None, urgency
-            )
+            t = task_row(ids[n], c.uid, row, c.by_uuid, c.taken, c.key if n == 0 else None, urgency)
             task_rows.append(t)
             image = import_images.image_json(t[0], row, t[-4], t[-3], t[-5])
             journal.append((c.uid, c.key, c.command, c.at, row[UUID_AT], "add", image))
@@ -205,46 +205,6 @@ def _reserve(conn: Connection, n: int) -> list[int]:
     return sorted(int(i) for i in got)
 
 
-def _taken_slots(conn: Connection, uid: str) -> set[tuple[int, int]]:
-    rows = conn.execute(
-        text(
-            "SELECT parent_id, recur_index FROM tasks WHERE user_id = :uid"
-            " AND parent_id IS NOT NULL AND recur_index IS NOT NULL"
-        ),
-        {"uid": uid},
-    )
-    return {(int(p), int(i)) for p, i in rows}
-
-
-def _link(row: Row, by_uuid: dict[str, int], taken: set[tuple[int, int]]) -> tuple[Any, Any, str]:
-    """(parent_id, recur_index, extra) of a row: an instance whose template is not here, or
-    whose place in the series another instance has, keeps both in `extra`."""
-    parent, index, extra = row[-2], row[-1], row[EXTRA_AT]
-    if parent is None:
-        return None, None, extra
-    parent_id = by_uuid.get(parent)
-    if parent_id is None or index is None or (parent_id, index) in taken:
-        import json
-
-        more = {"parent": parent, **({"imask": index} if index is not None else {})}
-        return None, None, json.dumps({**json.loads(extra), **more})
-    taken.add((parent_id, index))
-    return parent_id, index, extra
-
-
-def _task_row(
-    task_id: int,
-    uid: str,
-    row: Row,
-    by_uuid: dict[str, int],
-    taken: set[tuple[int, int]],
-    key: str | None,
-    urgency: float,
-) -> tuple[Any, ...]:
-    parent_id, index, extra = _link(row, by_uuid, taken)
-    return (task_id, uid, *row[:EXTRA_AT], extra, parent_id, index, key, urgency)
-
-
 def _update(
     conn: Connection,
     uid: str,
@@ -257,7 +217,7 @@ def _update(
     values = []
     for task_id, row in changed:
         taken.discard((by_uuid.get(row[-2], -1), row[-1]))  # its own place is free to keep
-        parent_id, index, extra = _link(row, by_uuid, taken)
+        parent_id, index, extra = link(row, by_uuid, taken)
         own = dict(zip(COLUMNS[:UUID_AT], row[:UUID_AT], strict=True))
         values.append({**own, "extra": extra, "parent_id": parent_id, "recur_index": index,
                        "id": task_id})  # fmt: skip

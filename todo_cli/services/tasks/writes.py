@@ -19,7 +19,7 @@ from todo_cli.services.runtime import Runtime
 from todo_cli.services.tasks import images
 from todo_cli.services.tasks.changes import Change
 from todo_cli.services.work import NoSuchUser, Work, unit_of_work
-from todo_cli.table_parts import new_uuid
+from todo_cli.table_parts import ONCE_PER_KEY, new_uuid
 from todo_cli.task_schemas import TaskCreate, TaskPublic
 from todo_cli.when import stored_due, utcnow
 
@@ -77,7 +77,7 @@ def _insert(c: Change, data: TaskCreate) -> None:
         " SELECT id, :uuid, :title, :description, :priority, :due, :due_all_day,"
         f" {tags}, :project, :wait, :scheduled, :until, :recur, {f.false}, :now, :now, :change"
         f" FROM users WHERE {c.w.user.where_sql()}"
-        " ON CONFLICT (request_key) WHERE request_key IS NOT NULL DO NOTHING",
+        f" {ONCE_PER_KEY}",
         uuid=new_uuid(),
         recur=data.recur,
         **_values(data),
