@@ -7,10 +7,7 @@ runner, so both pay the same start-up). The variants of one backend are timed in
 rounds, each run importing the same 100,000-task file into the same empty database.
 
 Parts (variant that turns it off):
-  - `json-loads`: parse with `json.loads` instead of pydantic_core's `from_json`.
-  - `gc-on`: leave the garbage collector on while the records are parsed and checked.
   - `model-only`: check every record through the `ImportRecord` model (the fast path off).
-  - `parse-dates`: convert every timestamp through datetime (no slicing of our own UTC text).
   - `executemany` (SQLite): one `executemany` of single-row INSERTs instead of multi-row
     `INSERT ... SELECT FROM (VALUES ...)` statements of 2,000 rows.
   - `execute-values` (PostgreSQL): psycopg2's `execute_values` (multi-row INSERTs of 2,000
@@ -21,72 +18,76 @@ Parts (variant that turns it off):
 
 from __future__ import annotations
 
-import contextlib
-import json
+import os
 import shlex
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-SQLITE_VARIANTS = ("none", "json-loads", "gc-on", "model-only", "parse-dates", "executemany")
+SQLITE_VARIANTS = ("none", "model-only", "executemany")
 PG_VARIANTS = ("none", "execute-values")
+# TODO_BENCH_PARTS=none,executemany,execute-values: only these variants (a re-run of some).
+_ONLY = set(filter(None, os.environ.get("TODO_BENCH_PARTS", "").split(",")))
+if _ONLY:
+    SQLITE_VARIANTS = tuple(v for v in SQLITE_VARIANTS if v in _ONLY)
+    PG_VARIANTS = tuple(v for v in PG_VARIANTS if v in _ONLY)
+
+
+def _set(owner: Any, attr: str, value: Any) -> None:
+    """Replace what todo uses: a name it no longer has would make the variant measure nothing."""
+    if not hasattr(owner, attr):
+        raise SystemExit(f"{owner.__name__}.{attr} is gone: update bench/import_parts.py")
+    setattr(owner, attr, value)
 
 
 def _patch(name: str) -> None:
     """Turn one part off (see the module's docstring)."""
+    from todo_cli.services.tasks import import_bulk as ib
     from todo_cli.services.tasks import import_rows as ir
-    from todo_cli.services.tasks import importing as imp
+    from todo_cli.services.tasks import import_store as st
 
     if name == "none":
         return
-    if name == "json-loads":
-        imp.from_json = lambda raw, cache_strings=None: json.loads(raw)  # type: ignore[assignment]
-    elif name == "gc-on":
-        imp._no_gc = contextlib.nullcontext  # type: ignore[assignment]
-    elif name == "model-only":
+    if name == "model-only":
 
         def call(self: ir.RowBuilder, r: dict[str, Any], n: int) -> Any:
             m = ir.validate(ir.ImportRecord, r, where=f"record {n}: ")
             return self.fast(m.model_dump())
 
-        ir.RowBuilder.__call__ = call  # type: ignore[method-assign]
-    elif name == "parse-dates":
-
-        def moment(self: ir.RowBuilder, value: Any) -> str:
-            if type(value) is not str:
-                raise ir._Slow
-            return self.timestamp(self.aware(value))
-
-        ir.RowBuilder.moment = moment  # type: ignore[method-assign]
+        _set(ir.RowBuilder, "__call__", call)
     elif name == "executemany":
 
-        def statements(
-            rows: list[Any], uid: str, key: str, per: int
-        ) -> Iterator[tuple[int, str, Any]]:
-            yield 1, imp._keyed_sql(), (uid, *rows[0], key)
-            cols = imp.COLUMNS[:-1]
-            sql = f"INSERT INTO tasks ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-            yield len(rows) - 1, sql, [(uid, *r) for r in rows[1:]]
+        def insert(conn: Any, table: str, columns: Any, rows: Any, advance: Any) -> None:
+            marks = ", ".join("?" * len(columns))
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+            conn.connection.dbapi_connection.executemany(sql, rows)
+            if advance is not None:
+                advance(len(rows))
 
-        imp._statements = statements  # type: ignore[assignment]
+        _set(st, "insert", insert)
     elif name == "execute-values":
-        imp._copy_text = lambda rows, uid, key: (rows, uid, key)  # type: ignore[assignment,return-value]
 
-        def copy(conn: Any, pieces: Any, advance: Callable[[int], None]) -> str:
+        def copy_batches(
+            conn: Any, table: str, columns: Any, batches: Any, advance: Any, *, staged: bool = False
+        ) -> None:
             from psycopg2.extras import execute_values
 
-            rows, uid, key = pieces
-            sql = f"INSERT INTO tasks ({', '.join(imp.COLUMNS)}) VALUES %s"
-            values = [(uid, *rows[0], key), *((uid, *r, None) for r in rows[1:])]
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s"
             with conn.connection.dbapi_connection.cursor() as cur:
-                execute_values(cur, sql, values, page_size=imp.BATCH)
-            advance(len(rows))
-            return sql
+                for batch in batches:
+                    execute_values(cur, sql, batch, page_size=len(batch) or 1)
+                    if advance is not None:
+                        advance(len(batch))
 
-        imp._copy = copy  # type: ignore[assignment]
+        def copy(conn: Any, table: str, columns: Any, rows: Any, advance: Any, **kw: Any) -> None:
+            if rows:
+                batches = (rows[i : i + ib.BATCH] for i in range(0, len(rows), ib.BATCH))
+                copy_batches(conn, table, columns, batches, advance, **kw)
+
+        _set(st, "copy_batches", copy_batches)
+        _set(st, "copy", copy)
     else:
         raise SystemExit(f"unknown variant {name!r}")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import selectors
 import shutil
 import signal
 import socket
@@ -180,6 +181,34 @@ def test_a_killed_worker_fails_the_command(
     assert (p.returncode, err) == (1, "error: the command's worker process died (SIGKILL)\n")
     assert run(env, "list").exit_code == 0  # the server carries on
     assert status(env)["pid"] == pid  # type: ignore[index]
+
+
+def test_an_event_of_a_spare_retired_in_the_same_select_is_ignored(tmp_path: Path) -> None:
+    """A client's connection and a spare's ready byte can come in one select(): handing the
+    command over retires the spare that was not ready, and its stale event must not crash the
+    server (found by bench/server.py: one command in a few hundred failed, the server gone)."""
+    from todo_cli.server.children import Worker
+    from todo_cli.server.daemon import Server
+
+    server = Server(str(tmp_path), lambda line: None)
+    ours, theirs = socket.socketpair()
+    read_end, write_end = os.pipe()
+    spare = Worker(os.getpid(), ours, read_end, None)
+    theirs.sendall(b"R")  # its ready byte, in flight when it was retired
+    spare.close()
+    server._readable(spare, ours)  # no OSError
+    assert not spare.ready
+    # A spare that died with a byte unread at its end: the reset reads as its end.
+    ours, theirs = socket.socketpair()
+    spare = Worker(os.getpid(), ours, -1, None)
+    server.sel.register(ours, selectors.EVENT_READ, spare)
+    ours.sendall(b"x")
+    theirs.close()  # unread data: ECONNRESET on our side
+    server._readable(spare, ours)
+    assert not spare.ready and ours.fileno() not in server.sel.get_map()
+    for fd in (write_end,):
+        os.close(fd)
+    theirs.close()
 
 
 def test_only_the_servers_own_user_is_allowed() -> None:

@@ -12,10 +12,16 @@ Two things here are about speed, since every command pays them:
   has no effect a user could see: the files and the database are already closed.
 """
 
+from __future__ import annotations
+
 import atexit
 import os
 import sys
-from typing import Any, NoReturn
+
+# typing costs a few ms to import, and the client (this module) must stay cheap.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 PIPE_CLOSED = 141  # 128 + SIGPIPE (cli/app.py returns it when a write hit a closed pipe)
 

@@ -34,9 +34,9 @@ def _logger(data: str) -> Callable[[str], None]:
 
 
 def main(argv: list[str]) -> int:
-    from todo_cli.server import worker
+    from todo_cli.server import warm, worker
     from todo_cli.server.daemon import Server
-    from todo_cli.server.warm import preload
+    from todo_cli.server.paths import state_dir
 
     if len(argv) != 2:
         sys.stderr.write("usage: python -m todo_cli.server DATA_DIR\n")
@@ -46,9 +46,18 @@ def main(argv: list[str]) -> int:
     server = Server(data, log)
     if not server.claim():
         return 0  # another server has the data dir
-    worker.COMMAND = preload()
+    worker.COMMAND = warm.preload(os.path.join(state_dir(data), "warm"))
     server.listen()
-    reason = server.serve()
+    try:
+        reason = server.serve()
+    except BaseException as e:  # the log says why the server went (never argv or env)
+        import traceback
+
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        log(f"crashed: {type(e).__name__} at {where.filename}:{where.lineno} ({where.name})")
+        raise
+    finally:
+        warm.clean_up()
     log(f"exited: {reason}; commands served: {server.served}")
     return 0
 

@@ -69,8 +69,9 @@ class Worker:
             self.result = -1
 
 
-def fork_worker(server: Server, url: str | None) -> Worker:
-    """Fork a worker that (connects to `url` and) waits for a command on its control socket."""
+def fork_worker(server: Server, url: str | None, *, spare: bool = False) -> Worker:
+    """Fork a worker that (connects to `url` and) waits for a command on its control socket;
+    a `spare` rehearses first (warm.rehearse)."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -81,7 +82,7 @@ def fork_worker(server: Server, url: str | None) -> Worker:
             server.close_in_child()
             from todo_cli.server import worker
 
-            worker.main(theirs, write_end, url)
+            worker.main(theirs, write_end, url, spare=spare)
         finally:
             os._exit(70)
     theirs.close()

@@ -45,6 +45,14 @@ def idle_seconds(env: dict[str, str] | os._Environ[str]) -> float:
     return seconds(env, "TODO_SERVER_IDLE", DEFAULT_IDLE)
 
 
+def _received(sock: socket.socket) -> bool:
+    """Whether a readable socket had bytes (False: the other end closed, or reset it)."""
+    try:
+        return bool(sock.recv(16))
+    except OSError:
+        return False
+
+
 def allowed(peer: int | None, own: int) -> bool:
     """Only the server's own user may run commands through it."""
     return peer is not None and peer == own
@@ -237,13 +245,15 @@ class Server:
         return None
 
     def _readable(self, worker: Worker, fileobj: Any) -> None:
+        if fileobj.fileno() < 0:  # closed by an earlier event of the same select() (retired)
+            return
         if fileobj is worker.ctrl:  # the spare says it is ready (or it died)
-            if worker.ctrl.recv(16):
+            if _received(worker.ctrl):
                 worker.ready = True
             else:
                 self.sel.unregister(worker.ctrl)
             return
-        if worker.conn is not None and not worker.conn.recv(16):  # the client has gone
+        if worker.conn is not None and not _received(worker.conn):  # the client has gone
             self.sel.unregister(worker.conn)
             worker.conn.close()
             worker.conn = None
@@ -302,7 +312,7 @@ class Server:
             self._retire_spare()
             spare = None
         if spare is None and now >= self.spare_after:
-            self.spare = fork_worker(self, url)
+            self.spare = fork_worker(self, url, spare=True)
             self.sel.register(self.spare.ctrl, selectors.EVENT_READ, self.spare)
 
     def _retire_spare(self) -> None:

@@ -27,7 +27,7 @@ COMMAND: Any = None  # the app's Click command, built once by the server (warm.p
 _FRESH = ("--install-completion", "--show-completion")  # they detect the shell when built
 
 
-def main(ctrl: socket.socket, result: int, url: str | None) -> NoReturn:
+def main(ctrl: socket.socket, result: int, url: str | None, *, spare: bool = False) -> NoReturn:
     """The worker's whole life (called in the forked child; never returns)."""
     from todo_cli import prepared
     from todo_cli.cli.app import Invocation
@@ -36,6 +36,10 @@ def main(ctrl: socket.socket, result: int, url: str | None) -> NoReturn:
     _become_ordinary()
     if url is not None:
         prepared.connect(url)
+    if spare:
+        from todo_cli.server import warm
+
+        warm.rehearse(COMMAND)
     try:
         ctrl.sendall(READY)
         message, fds = protocol.recv(ctrl)

@@ -249,20 +249,12 @@ class RowBuilder:
         return tuple(dict.fromkeys(values))
 
     def moment(self, value: Any) -> str:
-        """A checked timestamp in storage form; our own canonical UTC text is just sliced."""
+        """A checked timestamp in storage form."""
+        if isinstance(value, datetime):
+            return self.timestamp(value)
         if type(value) is not str:
-            if isinstance(value, datetime):
-                return self.timestamp(value)
             raise _Slow
-        parsed = self.aware(value)
-        size = len(value)
-        if (size == 25 and value.endswith("+00:00")) or (size == 20 and value[19] in "Zz"):
-            return f"{value[:10]} {value[11:19]}{self.whole}"
-        if value[19:20] == "." and (
-            (size == 32 and value.endswith("+00:00")) or (size == 27 and value[26] in "Zz")
-        ):
-            return f"{value[:10]} {value[11:26]}{self.suffix}"
-        return self.timestamp(parsed)
+        return self.timestamp(self.aware(value))
 
     def timestamp(self, value: datetime) -> str:
         """`YYYY-MM-DD HH:MM:SS.ffffff` in UTC (+ `+00:00` for PostgreSQL)."""

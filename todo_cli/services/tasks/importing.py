@@ -10,13 +10,9 @@ is newer, and is left alone otherwise: importing the same file twice changes not
 from __future__ import annotations
 
 import codecs
-import gc
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
-
-from pydantic_core import from_json
 
 from todo_cli.choices import TaskImportFormat, one_of
 from todo_cli.errors import BadInput
@@ -29,18 +25,6 @@ from todo_cli.services.work import Work, unit_of_work
 
 __all__ = ["BATCH", "Imported", "import_tasks", "parse"]
 CHECK = "todo list --status all --sort created"  # shows whether a lost import got applied
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """A parsed file is a million acyclic objects: collecting them is wasted time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def import_tasks(
@@ -57,19 +41,18 @@ def import_tasks(
     with `description` and `uuid` and no `title`). Our records may also be the `items` of
     `todo list --json`. `progress(total)` gives the function to call as rows are stored.
     """
-    with _no_gc():
-        if fmt == TaskImportFormat.csv:
-            from todo_cli.services.tasks.csv_format import read_csv
+    if fmt == TaskImportFormat.csv:
+        from todo_cli.services.tasks.csv_format import read_csv
 
-            records = read_csv(raw)
-        else:
-            records = _records(parse(raw))
-        chosen = fmt or _detect(records)
-        rows = _checked(records, chosen, "" if rt.target.backend == "sqlite" else "+00:00")
-        del records
-        if not rows:
-            return Imported(0, 0, 0)
-        return _store(rt, rows, progress(len(rows)), command)
+        records = read_csv(raw)
+    else:
+        records = _records(parse(raw))
+    chosen = fmt or _detect(records)
+    rows = _checked(records, chosen, "" if rt.target.backend == "sqlite" else "+00:00")
+    del records
+    if not rows:
+        return Imported(0, 0, 0)
+    return _store(rt, rows, progress(len(rows)), command)
 
 
 def parse(raw: bytes) -> Any:
@@ -77,11 +60,7 @@ def parse(raw: bytes) -> Any:
     raw = raw.removeprefix(codecs.BOM_UTF8)
     if not raw or raw.isspace():
         raise BadInput("the input is empty: expected a JSON array of tasks")
-    try:
-        return from_json(raw, cache_strings="keys")  # faster than json.loads on big files
-    except ValueError:
-        pass
-    try:  # the standard parser for its message (and for UTF-16/32 text, which it decodes)
+    try:  # bytes: UTF-8, or UTF-16/32 text, which it decodes
         return json.loads(raw, strict=False)  # Taskwarrior writes control characters raw
     except json.JSONDecodeError as e:
         raise BadInput(f"malformed JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
