@@ -10,6 +10,8 @@ Parts (variant that turns it off):
   - `model-only`: check every record through the `ImportRecord` model (the fast path off).
   - `executemany` (SQLite): one `executemany` of single-row INSERTs instead of multi-row
     `INSERT ... SELECT FROM (VALUES ...)` statements of 2,000 rows.
+  - `no-ahead`: build each batch's rows and journal images in the storing thread, in turn,
+    instead of a batch ahead in a helper thread (`ahead.py`).
   - `execute-values` (PostgreSQL): psycopg2's `execute_values` (multi-row INSERTs of 2,000
     rows) instead of one streaming COPY.
 
@@ -18,6 +20,7 @@ Parts (variant that turns it off):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import sys
@@ -26,8 +29,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-SQLITE_VARIANTS = ("none", "model-only", "executemany")
-PG_VARIANTS = ("none", "execute-values")
+SQLITE_VARIANTS = ("none", "model-only", "executemany", "no-ahead")
+PG_VARIANTS = ("none", "execute-values", "no-ahead")
 # TODO_BENCH_PARTS=none,executemany,execute-values: only these variants (a re-run of some).
 _ONLY = set(filter(None, os.environ.get("TODO_BENCH_PARTS", "").split(",")))
 if _ONLY:
@@ -57,6 +60,8 @@ def _patch(name: str) -> None:
             return self.fast(m.model_dump())
 
         _set(ir.RowBuilder, "__call__", call)
+    elif name == "no-ahead":
+        _set(st, "ahead", contextlib.nullcontext)  # `with ahead(batches) as made`: batches
     elif name == "executemany":
 
         def insert(conn: Any, table: str, columns: Any, rows: Any, advance: Any) -> None:

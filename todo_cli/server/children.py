@@ -44,8 +44,9 @@ class Worker:
 
     def retire(self) -> None:
         """A waiting worker is told to go by closing its control socket (it then disconnects
-        cleanly); one still connecting is killed. Reaped by the server's loop."""
-        if not self.ready and self.url is not None:
+        cleanly); one still connecting or rehearsing is killed (it would go on using a core
+        while a command runs). Reaped by the server's loop."""
+        if not self.ready:
             self.signal(signal.SIGKILL)
         self.close()
 
