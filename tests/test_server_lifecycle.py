@@ -111,6 +111,24 @@ def test_an_old_spare_connection_is_replaced_on_time(env: dict[str, str]) -> Non
     assert status(env)["spare_worker"] not in (first, None)  # type: ignore[index]
 
 
+def test_a_rehearsed_spare_runs_the_command_alone(env: dict[str, str]) -> None:
+    """The spare's rehearsal (warm.py) leaves nothing behind for the user's command: not its
+    output, not its tasks; its scratch data dir goes with the server."""
+    pid = servers.start(env)
+    warm = Path(client.state_dir(servers.data_dir_of(env))) / "warm"
+    assert (warm / "todo.db").exists()
+    assert run(env, "add", "mine").stdout == "added task 1: mine\n"
+    wait_for(lambda: (status(env) or {}).get("spare_connected"))  # rehearsed, and ready
+    listed = run(env, "list", "--json")
+    assert [t["title"] for t in json.loads(listed.stdout)["items"]] == ["mine"], listed
+    assert listed.stderr == ""
+    assert run(env, "complete", "1").stdout == "completed task 1: mine\n"
+    assert served(env) == 3  # each through the server
+    run(env, "server", "stop")
+    wait_for(lambda: not client.alive(pid))
+    assert not warm.exists()
+
+
 def test_a_code_change_restarts_the_server(env: dict[str, str]) -> None:
     pid = servers.start(env)
     with client.connect(servers.data_dir_of(env)) as sock:  # an older (or newer) client

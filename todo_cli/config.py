@@ -203,11 +203,14 @@ def resolve_database(cli_url: str | None, settings: Settings) -> DatabaseTarget:
     return DatabaseTarget(parse_url(chosen)) if chosen else embedded_database()
 
 
+EMBEDDED_FILE = "todo.db"  # the zero-set-up SQLite file's name in the data dir
+
+
 def embedded_database() -> DatabaseTarget:
     """The zero-set-up SQLite file in the data dir."""
     from sqlalchemy.engine import URL as SAURL
 
-    path = data_dir() / "todo.db"
+    path = data_dir() / EMBEDDED_FILE
     return DatabaseTarget(SAURL.create("sqlite", database=str(path)))
 
 

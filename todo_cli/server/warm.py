@@ -53,7 +53,6 @@ _WARM_UP: tuple[list[str], ...] = (
 )
 # A spare's rehearsal, on its own copy of the database the warm-up left (ids go on from 3).
 _REHEARSAL: tuple[list[str], ...] = (["add", "warm up", "-t", "x"], ["list"], ["complete", "3"])
-_DB = "todo.db"  # the data dir's SQLite file (config.py's default)
 _scratch: list[str] = []  # the warm-up's data dir, kept while the server runs
 
 
@@ -91,11 +90,13 @@ def preload(scratch: str) -> Any:
 
 def rehearse(command: Any) -> None:
     """In a spare worker: the rehearsal's commands, on a copy of the warm-up's database."""
-    if not _scratch or not os.path.exists(os.path.join(_scratch[0], _DB)):
+    from todo_cli.config import EMBEDDED_FILE
+
+    if not _scratch or not os.path.exists(os.path.join(_scratch[0], EMBEDDED_FILE)):
         return
     mine = tempfile.mkdtemp(prefix="spare-", dir=_scratch[0])
     try:
-        shutil.copyfile(os.path.join(_scratch[0], _DB), os.path.join(mine, _DB))
+        shutil.copyfile(os.path.join(_scratch[0], EMBEDDED_FILE), os.path.join(mine, EMBEDDED_FILE))
         _run(command, mine, _REHEARSAL)
     except Exception:  # a rehearsal only
         pass
