@@ -101,6 +101,14 @@ def db_url(empty_url: str) -> str:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
+    from tests.taskwarrior import TaskwarriorMissing
+
+    missing = call.excinfo is not None and call.excinfo.errisinstance(TaskwarriorMissing)
+    if missing and call.when in ("setup", "call"):  # a newcomer without the apt packages
+        assert call.excinfo is not None
+        path, line, _ = item.location
+        report.outcome = "skipped"
+        report.longrepr = (str(path), (line or 0) + 1, f"Skipped: {call.excinfo.value}")
     if (
         os.environ.get("TODO_TEST_NO_SKIP") == "1"
         and report.skipped
@@ -190,10 +198,20 @@ def pooled_url(pg_url: str, pgbouncer_port: int) -> str:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """One line for all the PostgreSQL tests skipped for want of a server (not one each)."""
+    """One line for all the PostgreSQL tests skipped for want of a server, and one for those
+    skipped for want of a Debian package (Taskwarrior, libfaketime, PgBouncer), not one each."""
     skipped = terminalreporter.stats.get("skipped", [])
-    if skipped and not os.environ.get(PG_ENV):
+    reasons = [str(r.longrepr[2] if isinstance(r.longrepr, tuple) else r.longrepr) for r in skipped]
+    tools = sum("apt-get install" in reason for reason in reasons)
+    pg = sum(PG_ENV in reason for reason in reasons)
+    if tools:
         terminalreporter.write_line(
-            f"{len(skipped)} PostgreSQL tests skipped: set {PG_ENV} to a server where they may "
-            "create databases (e.g. postgresql://postgres@127.0.0.1/postgres) to run them too"
+            f"{tools} tests skipped: they need Debian packages, installed by"
+            " `apt-get install taskwarrior faketime pgbouncer` (as .ci/run does)"
+        )
+    if pg:
+        terminalreporter.write_line(
+            f"{pg} PostgreSQL tests skipped: set {PG_ENV} to a server where"
+            " they may create databases (e.g. postgresql://postgres@127.0.0.1/postgres) to run"
+            " them too"
         )
