@@ -103,12 +103,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = outcome.get_result()
     from tests.taskwarrior import TaskwarriorMissing
 
-    missing = call.excinfo is not None and call.excinfo.errisinstance(TaskwarriorMissing)
-    if missing and call.when in ("setup", "call"):  # a newcomer without the apt packages
-        assert call.excinfo is not None
-        path, line, _ = item.location
+    exc = call.excinfo
+    if exc is not None and exc.errisinstance(TaskwarriorMissing) and call.when != "teardown":
+        path, line, _ = item.location  # a newcomer without the apt packages: a skip
         report.outcome = "skipped"
-        report.longrepr = (str(path), (line or 0) + 1, f"Skipped: {call.excinfo.value}")
+        report.longrepr = (str(path), (line or 0) + 1, f"Skipped: {exc.value}")
     if (
         os.environ.get("TODO_TEST_NO_SKIP") == "1"
         and report.skipped

@@ -36,7 +36,6 @@ def _logger(data: str) -> Callable[[str], None]:
 def main(argv: list[str]) -> int:
     from todo_cli.server import warm, worker
     from todo_cli.server.daemon import Server
-    from todo_cli.server.paths import state_dir
 
     if len(argv) != 2:
         sys.stderr.write("usage: python -m todo_cli.server DATA_DIR\n")
@@ -46,7 +45,7 @@ def main(argv: list[str]) -> int:
     server = Server(data, log)
     if not server.claim():
         return 0  # another server has the data dir
-    worker.COMMAND = warm.preload(os.path.join(state_dir(data), "warm"))
+    worker.COMMAND = warm.preload(server.scratch)
     server.listen()
     try:
         reason = server.serve()
@@ -57,7 +56,7 @@ def main(argv: list[str]) -> int:
         log(f"crashed: {type(e).__name__} at {where.filename}:{where.lineno} ({where.name})")
         raise
     finally:
-        warm.clean_up()
+        warm.clean_up(server.scratch)
     log(f"exited: {reason}; commands served: {server.served}")
     return 0
 

@@ -83,7 +83,7 @@ def fork_worker(server: Server, url: str | None, *, spare: bool = False) -> Work
             server.close_in_child()
             from todo_cli.server import worker
 
-            worker.main(theirs, write_end, url, spare=spare)
+            worker.main(theirs, write_end, url, rehearse_in=server.scratch if spare else None)
         finally:
             os._exit(70)
     theirs.close()

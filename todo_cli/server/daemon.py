@@ -57,6 +57,7 @@ class Server:
         self.last_url: str | None = None
         self.sel = selectors.DefaultSelector()
         self.place = Place(data)
+        self.scratch = os.path.join(paths.state_dir(data), "warm")  # warm.py's data dir
         self._wake_r, self._wake_w = os.pipe()
 
     # -- set-up and shut-down --------------------------------------------------------------

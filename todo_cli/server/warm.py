@@ -53,7 +53,6 @@ _WARM_UP: tuple[list[str], ...] = (
 )
 # A spare's rehearsal, on its own copy of the database the warm-up left (ids go on from 3).
 _REHEARSAL: tuple[list[str], ...] = (["add", "warm up", "-t", "x"], ["list"], ["complete", "3"])
-_scratch: list[str] = []  # the warm-up's data dir, kept while the server runs
 
 
 def preload(scratch: str) -> Any:
@@ -81,22 +80,23 @@ def preload(scratch: str) -> Any:
     with contextlib.suppress(Exception):
         shutil.rmtree(scratch, ignore_errors=True)  # a killed server's
         os.mkdir(scratch, 0o700)
-        _scratch.append(scratch)
         _run(command, scratch, _WARM_UP)
     gc.collect()
     gc.freeze()
     return command
 
 
-def rehearse(command: Any) -> None:
-    """In a spare worker: the rehearsal's commands, on a copy of the warm-up's database."""
+def rehearse(command: Any, scratch: str) -> None:
+    """In a spare worker: the rehearsal's commands, on a copy of the warm-up's database
+    (in `scratch`, preload's)."""
     from todo_cli.config import EMBEDDED_FILE
 
-    if not _scratch or not os.path.exists(os.path.join(_scratch[0], EMBEDDED_FILE)):
+    template = os.path.join(scratch, EMBEDDED_FILE)
+    if not os.path.exists(template):  # the warm-up failed: nothing to rehearse on
         return
-    mine = tempfile.mkdtemp(prefix="spare-", dir=_scratch[0])
+    mine = tempfile.mkdtemp(prefix="spare-", dir=scratch)
     try:
-        shutil.copyfile(os.path.join(_scratch[0], EMBEDDED_FILE), os.path.join(mine, EMBEDDED_FILE))
+        shutil.copyfile(template, os.path.join(mine, EMBEDDED_FILE))
         _run(command, mine, _REHEARSAL)
     except Exception:  # a rehearsal only
         pass
@@ -104,10 +104,9 @@ def rehearse(command: Any) -> None:
         shutil.rmtree(mine, ignore_errors=True)
 
 
-def clean_up() -> None:
+def clean_up(scratch: str) -> None:
     """When the server exits: the warm-up's scratch data dir goes."""
-    for path in _scratch:
-        shutil.rmtree(path, ignore_errors=True)
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _run(command: Any, home: str, commands: tuple[list[str], ...]) -> None:

@@ -27,7 +27,9 @@ COMMAND: Any = None  # the app's Click command, built once by the server (warm.p
 _FRESH = ("--install-completion", "--show-completion")  # they detect the shell when built
 
 
-def main(ctrl: socket.socket, result: int, url: str | None, *, spare: bool = False) -> NoReturn:
+def main(
+    ctrl: socket.socket, result: int, url: str | None, *, rehearse_in: str | None = None
+) -> NoReturn:
     """The worker's whole life (called in the forked child; never returns)."""
     from todo_cli import prepared
     from todo_cli.cli.app import Invocation
@@ -36,10 +38,10 @@ def main(ctrl: socket.socket, result: int, url: str | None, *, spare: bool = Fal
     _become_ordinary()
     if url is not None:
         prepared.connect(url)
-    if spare:
+    if rehearse_in is not None:  # a spare: see warm.py
         from todo_cli.server import warm
 
-        warm.rehearse(COMMAND)
+        warm.rehearse(COMMAND, rehearse_in)
     try:
         ctrl.sendall(READY)
         message, fds = protocol.recv(ctrl)

@@ -62,8 +62,8 @@ def store(w: Work, rows: list[Row], advance: Callable[[int], None], command: str
     """Add or update the rows for the current user (see the module docstring)."""
     s, key = w.session, w.request_key
     conn = s.connection()
-    if w.stored(Task) is not None:
-        return Imported(len(rows), 0, 0)  # an earlier attempt committed, all of it
+    if w.attempts[0] > 1 and w.stored(Task) is not None:  # did an earlier attempt commit?
+        return Imported(len(rows), 0, 0)  # all of it (the first new row carries the key)
     uid = w.user_id()
     known = _known(conn, uid)
     plan = _plan(rows, known)
