@@ -8,6 +8,11 @@ generated, so a 200 MB file costs no more memory than one conversation.
 
     .venv/bin/python bench/chat_export_gen.py /tmp/conversations.json            # 200 MB
     .venv/bin/python bench/chat_export_gen.py /tmp/export.zip --mb 50 --seed 3
+    .venv/bin/python bench/chat_export_gen.py /tmp/small.json --mb 2.8 --conversations 192
+
+With `--conversations N` the file holds exactly N conversations, each as long as it takes for N
+of them to come to about `--mb` (a real 192-conversation export is about 2.8 MB: shorter
+conversations than the default's 2-30 turns).
 """
 
 from __future__ import annotations
@@ -64,7 +69,13 @@ def _image(rng: random.Random) -> dict[str, Any]:
     }
 
 
-def conversation(rng: random.Random, t0: float) -> tuple[dict[str, Any], int]:
+MAX_TURNS = 30
+BYTES_PER_TURN = 3_100  # measured: a 50 MB file of 2-30 turns holds 1,015 conversations
+
+
+def conversation(
+    rng: random.Random, t0: float, max_turns: int = MAX_TURNS
+) -> tuple[dict[str, Any], int]:
     """One conversation and how many messages are on its current path (what an import keeps)."""
     nodes: dict[str, dict[str, Any]] = {}
     t = t0
@@ -79,7 +90,7 @@ def conversation(rng: random.Random, t0: float) -> tuple[dict[str, Any], int]:
     root = add(None, None)
     tip = add(root, _msg(rng, "system", {"content_type": "text", "parts": [""]}, t))
     kept = 0
-    for _ in range(rng.randint(2, 30)):
+    for _ in range(rng.randint(2, max_turns)):
         t += rng.uniform(5, 300)
         if rng.random() < 0.15:
             parts: list[Any] = [_image(rng), _text(rng, 5, 40)]
@@ -149,14 +160,21 @@ def conversation(rng: random.Random, t0: float) -> tuple[dict[str, Any], int]:
     return conv, kept
 
 
-def write(out: IO[bytes], target_bytes: int, seed: int) -> tuple[int, int]:
-    """Conversations until the file reaches `target_bytes`; returns (conversations, messages)."""
+def write(
+    out: IO[bytes], target_bytes: int, seed: int, conversations: int | None = None
+) -> tuple[int, int]:
+    """Conversations until the file reaches `target_bytes` (or, given `conversations`, that
+    many, sized to come to about `target_bytes`); returns (conversations, messages)."""
     rng = random.Random(seed)
     written = out.write(b"[")
     count = messages = 0
     t = 1_700_000_000.0
-    while written < target_bytes:
-        conv, kept = conversation(rng, t)
+    max_turns = MAX_TURNS
+    if conversations is not None:  # turns are 2..max, so the mean is (2 + max) / 2
+        mean = target_bytes / conversations / BYTES_PER_TURN
+        max_turns = max(2, round(2 * mean - 2))
+    while (written < target_bytes) if conversations is None else (count < conversations):
+        conv, kept = conversation(rng, t, max_turns)
         t += rng.uniform(600, 86_400)
         data = json.dumps(conv, ensure_ascii=False).encode("utf-8")
         written += out.write((b", " if count else b"") + data)
@@ -171,6 +189,7 @@ def main() -> None:
     parser.add_argument("path", type=Path, help="conversations.json, or a .zip to hold it")
     parser.add_argument("--mb", type=float, default=200.0, help="size of conversations.json")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--conversations", type=int, help="exactly this many conversations")
     args = parser.parse_args()
     target = int(args.mb * 1_000_000)
     if args.path.suffix == ".zip":
@@ -178,11 +197,15 @@ def main() -> None:
             zipfile.ZipFile(args.path, "w", zipfile.ZIP_DEFLATED) as archive,
             archive.open("conversations.json", "w", force_zip64=True) as out,
         ):
-            count, messages = write(out, target, args.seed)
+            count, messages = write(out, target, args.seed, args.conversations)
     else:
         with args.path.open("wb") as out:
-            count, messages = write(out, target, args.seed)
-    print(f"{args.path}: {count} conversations, {messages} messages on their current paths")
+            count, messages = write(out, target, args.seed, args.conversations)
+    size = args.path.stat().st_size / 1e6
+    print(
+        f"{args.path}: {size:.1f} MB, {count} conversations,"
+        f" {messages} messages on their current paths"
+    )
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Builds synthetic ChatGPT exports with bench/chat_export_gen.py (the real structu
 conversation with branches, tool turns, multimodal parts, thoughts), then imports each into a
 fresh database as a real `todo` process under /usr/bin/time, start-up included:
 
-- small: a 2.8 MB export (the size of a real 192-conversation export), several times, into a
+- small: a 2.8 MB export of 192 conversations (the size of a real one), several times, into a
   fresh SQLite file each time; budget: under 1 s of wall time.
 - large: a 200 MB export, once per backend; budgets: >= 20,000 messages/s on SQLite,
   >= 15,000 on PostgreSQL, peak RSS < 300 MB. A second import of the same file (nothing new)
@@ -85,9 +85,10 @@ def drop_pg(name: str) -> None:
     con.close()
 
 
-def generate(path: Path, mb: float) -> str:
+def generate(path: Path, mb: float, conversations: int | None = None) -> str:
     if not path.exists():
         cmd = [TODO[0], str(ROOT / "bench" / "chat_export_gen.py"), str(path), "--mb", str(mb)]
+        cmd += ["--conversations", str(conversations)] if conversations else []
         subprocess.run(cmd, check=True, capture_output=True)
     return str(path)
 
@@ -99,13 +100,15 @@ def row(what: str, result: str, budget: str, ok: bool, note: str = "") -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small-mb", type=float, default=2.8)
+    parser.add_argument("--small-conversations", type=int, default=192)
     parser.add_argument("--big-mb", type=float, default=200.0)
     parser.add_argument("--runs", type=int, default=5, help="runs of the small import")
     parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "todo_bench_chat")
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
-    small = generate(args.dir / f"small-{args.small_mb:g}mb.json", args.small_mb)
+    small_name = f"small-{args.small_mb:g}mb-{args.small_conversations}.json"
+    small = generate(args.dir / small_name, args.small_mb, args.small_conversations)
     big = generate(args.dir / f"big-{args.big_mb:g}mb.json", args.big_mb)
     rows = ["| case | result | budget | verdict | notes |", "| --- | --- | --- | --- | --- |"]
 

@@ -146,7 +146,7 @@ def test_zips_and_databases_that_are_not_exports(tmp_path: Path) -> None:
 
 
 def test_a_synthetic_export_parses_fast(tmp_path: Path) -> None:
-    """A 2.8 MB export (the size of the issue's example) well under a second."""
+    """A 2.8 MB export of 192 conversations (the issue's example) well under a second."""
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
@@ -157,10 +157,10 @@ def test_a_synthetic_export_parses_fast(tmp_path: Path) -> None:
     spec.loader.exec_module(gen)
     path = tmp_path / "conversations.json"
     with path.open("wb") as out:
-        count, messages = gen.write(out, 2_800_000, seed=7)
+        count, messages = gen.write(out, 2_800_000, seed=7, conversations=192)
     start = time.perf_counter()
     with open_chats(path) as chats:
         got = sum(len(c.messages) for c in chats)
     elapsed = time.perf_counter() - start
-    assert got == messages and count > 50
+    assert got == messages and count == 192
     assert elapsed < 0.5, f"{elapsed:.2f} s for 2.8 MB"

@@ -203,3 +203,17 @@ def test_the_json_shape_has_every_field(db_url: str) -> None:
     ]  # fmt: skip
     assert (task["status"], task["extra"], task["annotations"]) == ("waiting", {}, [])
     assert query(db_url, "SELECT uuid FROM tasks") == [(task["uuid"],)]
+
+
+def test_new_uuids_are_version_4_in_canonical_form() -> None:
+    """`new_uuid` writes the uuid out itself (for speed): each one must be what `uuid` makes."""
+    import uuid
+
+    from todo_cli.table_parts import new_uuid
+
+    made = [new_uuid() for _ in range(5000)]
+    assert len(set(made)) == len(made)
+    for text in made:
+        u = uuid.UUID(text)
+        assert (u.version, u.variant, str(u)) == (4, uuid.RFC_4122, text)
+    assert {t[19] for t in made} == set("89ab")  # every variant digit occurs

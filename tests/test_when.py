@@ -4,7 +4,7 @@ zone; and the all-day rule (stored, shown, overdue) that makes a day the same da
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
@@ -222,3 +222,27 @@ def test_a_moment_stays_a_moment() -> None:
     assert stored_due(None) == (None, False)
     assert is_overdue(moment, moment + timedelta(seconds=1))
     assert not is_overdue(moment, moment)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 12, 1, 9, 30, tzinfo=UTC),  # no microseconds: still six digits
+        datetime(2026, 12, 1, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 3, 29, 2, 30, 0, 5, tzinfo=timezone(timedelta(hours=-7, minutes=-30))),
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
+    ],
+)
+def test_utc_text_is_what_the_column_stores(moment: datetime) -> None:
+    """Rows sent to the driver directly carry the same text as UTCDateTime writes on SQLite
+    (through SQLAlchemy's own SQLite DateTime), and PostgreSQL's form is that plus the offset."""
+    from sqlalchemy.dialects import sqlite
+
+    from todo_cli.columns import UTCDateTime, utc_text
+
+    dialect = sqlite.dialect()
+    stored = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)(moment)
+    assert utc_text(moment) == stored
+    assert utc_text(moment, offset=True) == stored + "+00:00"
+    assert datetime.fromisoformat(utc_text(moment, offset=True)) == moment

@@ -10,6 +10,15 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
+def utc_text(value: datetime, *, offset: bool = False) -> str:
+    """An aware moment as stored text: `YYYY-MM-DD HH:MM:SS.ffffff` in UTC, the form in which
+    SQLAlchemy's SQLite DateTime (under UTCDateTime) writes and reads it, and which sorts as
+    time does; with `offset`, `+00:00` follows, which PostgreSQL reads as a timestamptz. For
+    rows sent to a driver directly (imports), which would otherwise convert every cell."""
+    text = value.astimezone(UTC).isoformat(" ", "microseconds")
+    return text if offset else text[:-6]
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that is always timezone-aware UTC in Python.
 

@@ -109,10 +109,13 @@ def _fold(value: str | None) -> str | None:
 
 def _next_due(first: str | None, period: str | None, n: int | None) -> str | None:
     """`periods.next_due` on SQLite's stored text (naive UTC, as UTCDateTime writes it)."""
+    from datetime import UTC
+
+    from todo_cli.columns import utc_text
     from todo_cli.periods import next_due
 
     due = next_due(first, period, n)
-    return due.strftime("%Y-%m-%d %H:%M:%S.%f") if due is not None else None
+    return utc_text(due.replace(tzinfo=UTC)) if due is not None else None
 
 
 def _new_uuid() -> str:

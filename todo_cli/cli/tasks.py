@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from todo_cli import completion, render
+from todo_cli import completion, render, render_tasks
 from todo_cli.choices import Sort, Status
 from todo_cli.cli.options import JsonOpt, PageOpt, PageSizeOpt, next_page, print_page, runtime
 from todo_cli.cli.selection import (
@@ -136,7 +136,7 @@ def list_(
     empty = (
         "no tasks match" if chosen.given else f"no {status.value} tasks".replace("no all ", "no ")
     )
-    render.task_table(result, empty=empty, next_hint=next_page(ctx, ["list"], flags, page))
+    render_tasks.task_table(result, empty=empty, next_hint=next_page(ctx, ["list"], flags, page))
 
 
 def show(
@@ -160,7 +160,7 @@ def show(
     from todo_cli.services.tasks import listing
 
     task = listing.get(runtime(ctx), task_id)
-    render.print_json(task.to_json()) if json else render.task_detail(task)
+    render.print_json(task.to_json()) if json else render_tasks.task_detail(task)
 
 
 app.command("show")(show)

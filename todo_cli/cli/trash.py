@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from todo_cli import render
+from todo_cli import render, render_tasks
 from todo_cli.cli.options import (
     JsonOpt,
     PageOpt,
@@ -116,7 +116,7 @@ def trash(
         return
     size = page_size if page_size != DEFAULT_PAGE_SIZE else None
     hint = next_page(ctx, ["trash"], {"page-size": size}, page)
-    render.task_table(result, empty="the trash is empty", next_hint=hint)
+    render_tasks.task_table(result, empty="the trash is empty", next_hint=hint)
 
 
 @app.command()

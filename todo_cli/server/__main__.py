@@ -34,7 +34,7 @@ def _logger(data: str) -> Callable[[str], None]:
 
 
 def main(argv: list[str]) -> int:
-    from todo_cli.server import warm, worker
+    from todo_cli.server import warm
     from todo_cli.server.daemon import Server
 
     if len(argv) != 2:
@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
     server = Server(data, log)
     if not server.claim():
         return 0  # another server has the data dir
-    worker.COMMAND = warm.preload(server.scratch)
+    server.command = warm.preload(server.scratch)
     server.listen()
     try:
         reason = server.serve()

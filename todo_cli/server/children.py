@@ -83,7 +83,8 @@ def fork_worker(server: Server, url: str | None, *, spare: bool = False) -> Work
             server.close_in_child()
             from todo_cli.server import worker
 
-            worker.main(theirs, write_end, url, rehearse_in=server.scratch if spare else None)
+            rehearse_in = server.scratch if spare else None
+            worker.main(theirs, write_end, url, server.command, rehearse_in=rehearse_in)
         finally:
             os._exit(70)
     theirs.close()

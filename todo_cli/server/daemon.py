@@ -58,6 +58,7 @@ class Server:
         self.sel = selectors.DefaultSelector()
         self.place = Place(data)
         self.scratch = os.path.join(paths.state_dir(data), "warm")  # warm.py's data dir
+        self.command: Any = None  # the app's Click command, built once (warm.preload)
         self._wake_r, self._wake_w = os.pipe()
 
     # -- set-up and shut-down --------------------------------------------------------------

@@ -23,14 +23,19 @@ from typing import Any, NoReturn
 from todo_cli.server import protocol
 
 READY = b"R"
-COMMAND: Any = None  # the app's Click command, built once by the server (warm.py)
 _FRESH = ("--install-completion", "--show-completion")  # they detect the shell when built
 
 
 def main(
-    ctrl: socket.socket, result: int, url: str | None, *, rehearse_in: str | None = None
+    ctrl: socket.socket,
+    result: int,
+    url: str | None,
+    command: Any,
+    *,
+    rehearse_in: str | None = None,
 ) -> NoReturn:
-    """The worker's whole life (called in the forked child; never returns)."""
+    """The worker's whole life (called in the forked child; never returns). `command`: the
+    app's Click command, built once by the server (warm.preload)."""
     from todo_cli import prepared
     from todo_cli.cli.app import Invocation
     from todo_cli.main import exit_now, run_here
@@ -41,7 +46,7 @@ def main(
     if rehearse_in is not None:  # a spare: see warm.py
         from todo_cli.server import warm
 
-        warm.rehearse(COMMAND, rehearse_in)
+        warm.rehearse(command, rehearse_in)
     try:
         ctrl.sendall(READY)
         message, fds = protocol.recv(ctrl)
@@ -58,7 +63,7 @@ def main(
         exit_now(1)
     run = Invocation()
     fresh = any(a in _FRESH for a in sys.argv) or "_TODO_COMPLETE" in os.environ
-    code = run_here(run, None if fresh else COMMAND)
+    code = run_here(run, None if fresh else command)
     prepared.discard()
     _report(result, run)
     exit_now(code)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, select, text, tuple_, update
 
+from todo_cli.columns import utc_text
 from todo_cli.models import Conversation, Message
 from todo_cli.rules import MODEL_MAX
 from todo_cli.services.chat.import_rows import (
@@ -36,15 +37,6 @@ from todo_cli.when import utcnow
 if TYPE_CHECKING:
     from todo_cli.chat_formats import ChatImport, ImportedConversation
 
-_MESSAGE_COLUMNS = (
-    "conversation_id",
-    "user_id",
-    "role",
-    "content",
-    "model",
-    "created_at",
-    "source_id",
-)
 _FTS_TRIGGER = "messages_fts_insert"  # migration 0002's, SQLite only
 
 
@@ -163,21 +155,20 @@ class _Store:
         self.result.messages_added += len(rows)
 
     def insert_messages(self, rows: list[dict[str, Any]]) -> None:
-        """A multi-row INSERT. On SQLite straight to the driver's executemany, the values
-        converted by the columns' own bind processors: SQLAlchemy's per-row handling of
-        parameters cost more than SQLite's insert itself."""
+        """A multi-row INSERT. On SQLite straight to the driver's executemany, the time as
+        its stored text: SQLAlchemy's per-row handling of parameters, and the two layers of
+        the column's own conversion, cost more than SQLite's insert itself."""
         if self.s.get_bind().dialect.name != "sqlite":
             self.s.execute(insert(self.msgs), rows)
             return
         conn = self.s.connection()
-        names = _MESSAGE_COLUMNS
-        procs = [self.msgs.c[n].type._cached_bind_processor(conn.dialect) for n in names]
+        names = "conversation_id, user_id, role, content, model, created_at, source_id"
         values = [
-            tuple(p(row[n]) if p is not None else row[n] for n, p in zip(names, procs, strict=True))
-            for row in rows
-        ]
-        marks = ", ".join("?" for _ in names)
-        sql = f"INSERT INTO messages ({', '.join(names)}) VALUES ({marks})"
+            (r["conversation_id"], r["user_id"], r["role"], r["content"], r["model"],
+             utc_text(r["created_at"]), r["source_id"])
+            for r in rows
+        ]  # fmt: skip
+        sql = f"INSERT INTO messages ({names}) VALUES (?, ?, ?, ?, ?, ?, ?)"
         conn.exec_driver_sql(sql, values)
 
     def messages(

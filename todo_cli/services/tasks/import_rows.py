@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, Field, TypeAdapter, ValidationError, WrapValidator
 
 from todo_cli.choices import Priority
+from todo_cli.columns import utc_text
 from todo_cli.errors import BadInput
 from todo_cli.periods import canonical
 from todo_cli.rules import ANNOTATION_MAX, DESCRIPTION_MAX, PROJECT_MAX, TITLE_MAX
@@ -258,11 +259,7 @@ class RowBuilder:
 
     def timestamp(self, value: datetime) -> str:
         """`YYYY-MM-DD HH:MM:SS.ffffff` in UTC (+ `+00:00` for PostgreSQL)."""
-        u = value.astimezone(UTC)
-        return (
-            f"{u.year:04d}-{u.month:02d}-{u.day:02d} "
-            f"{u.hour:02d}:{u.minute:02d}:{u.second:02d}.{u.microsecond:06d}{self.suffix}"
-        )
+        return utc_text(value, offset=bool(self.suffix))
 
 
 _NOTE = TypeAdapter(Note).validator.validate_python

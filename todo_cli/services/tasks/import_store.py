@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from todo_cli.columns import utc_text
 from todo_cli.models import Task
 from todo_cli.services.tasks import images, import_images
 from todo_cli.services.tasks.ahead import ahead
@@ -85,7 +86,7 @@ def store(w: Work, rows: list[Row], advance: Callable[[int], None], command: str
             s.execute(text(f"DELETE FROM annotations WHERE task_id IN ({_ids(part)})"))
             s.execute(text(f"DELETE FROM task_dependencies WHERE task_id IN ({_ids(part)})"))
         _update(conn, uid, plan.changed, by_uuid, taken)
-    at = now.strftime("%Y-%m-%d %H:%M:%S.%f") + ("" if f.dialect == "sqlite" else "+00:00")
+    at = utc_text(now, offset=f.pg)
     every = [*zip(ids, plan.new, strict=True), *plan.changed]
     notes = [(i, uid, at, note) for i, row in every for at, note in row[-4]]
     depends = [(i, d, uid) for i, row in every for d in row[-3]]
