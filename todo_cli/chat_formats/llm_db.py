@@ -35,7 +35,9 @@ class LogsDb:
     def __init__(self, path: Path, name: str) -> None:
         self.name = name
         try:
-            self.db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            # Read by the import's helper thread (services/ahead.py), one thread at a time.
+            uri = f"{path.resolve().as_uri()}?mode=ro"
+            self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
             self.tables = {
                 r[0] for r in self.db.execute("select name from sqlite_master where type='table'")

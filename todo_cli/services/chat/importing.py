@@ -31,12 +31,17 @@ from todo_cli.services.chat.import_rows import (
     source_key,
     storable,
 )
+from todo_cli.services.tasks.ahead import ahead
+from todo_cli.services.tasks.import_bulk import copy
 from todo_cli.services.work import Work, unit_of_work
 from todo_cli.when import utcnow
 
 if TYPE_CHECKING:
     from todo_cli.chat_formats import ChatImport, ImportedConversation
 
+_MESSAGE_COLUMNS = (  # in the order of insert_messages' tuples
+    "conversation_id", "user_id", "role", "content", "model", "created_at", "source_id",
+)  # fmt: skip
 _FTS_TRIGGER = "messages_fts_insert"  # migration 0002's, SQLite only
 
 
@@ -48,6 +53,7 @@ class _Store:
         self.convs = Conversation.__table__  # type: ignore[attr-defined]
         self.msgs = Message.__table__  # type: ignore[attr-defined]
         self.now = utcnow()
+        self.staged: bool | None = None  # PostgreSQL: COPY through a temporary table
 
     def existing(self, batch: list[ImportedConversation]) -> dict[tuple[str, str], Any]:
         c = self.convs.c
@@ -155,21 +161,24 @@ class _Store:
         self.result.messages_added += len(rows)
 
     def insert_messages(self, rows: list[dict[str, Any]]) -> None:
-        """A multi-row INSERT. On SQLite straight to the driver's executemany, the time as
-        its stored text: SQLAlchemy's per-row handling of parameters, and the two layers of
-        the column's own conversion, cost more than SQLite's insert itself."""
-        if self.s.get_bind().dialect.name != "sqlite":
-            self.s.execute(insert(self.msgs), rows)
-            return
+        """Straight to the driver, the time as its stored text: SQLAlchemy's per-row handling
+        of parameters, and the two layers of the column's own conversion, cost more than
+        SQLite's insert itself. On PostgreSQL one COPY (`bulk.copy`)."""
         conn = self.s.connection()
-        names = "conversation_id, user_id, role, content, model, created_at, source_id"
+        pg = conn.dialect.name == "postgresql"
         values = [
             (r["conversation_id"], r["user_id"], r["role"], r["content"], r["model"],
-             utc_text(r["created_at"]), r["source_id"])
+             utc_text(r["created_at"], offset=pg), r["source_id"])
             for r in rows
         ]  # fmt: skip
-        sql = f"INSERT INTO messages ({names}) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        conn.exec_driver_sql(sql, values)
+        if pg:
+            if self.staged is None:  # row-level security refuses COPY FROM (see bulk.copy)
+                guarded = conn.exec_driver_sql("SELECT row_security_active('messages')")
+                self.staged = bool(guarded.scalar())
+            copy(conn, "messages", _MESSAGE_COLUMNS, values, None, staged=self.staged)
+            return
+        names = ", ".join(_MESSAGE_COLUMNS)
+        conn.exec_driver_sql(f"INSERT INTO messages ({names}) VALUES (?, ?, ?, ?, ?, ?, ?)", values)
 
     def messages(
         self, conv: ImportedConversation, seen: set[str], start: datetime | None
@@ -224,10 +233,11 @@ def import_chats(
             w.output_started()
         result = ImportResult(chats.format)
         store = _Store(w, uid, title, result)
-        for batch in batches(iter(chats)):
-            store.store(batch)
-            if progress is not None:
-                progress(*chats.progress())
+        with ahead(batches(iter(chats))) as parsed:  # the next batch is read meanwhile
+            for batch in parsed:
+                store.store(batch)
+                if progress is not None:
+                    progress(*chats.progress())
     return result
 
 
