@@ -35,7 +35,8 @@ class LogsDb:
     def __init__(self, path: Path, name: str) -> None:
         self.name = name
         try:
-            # Read by the import's helper thread (services/ahead.py), one thread at a time.
+            # Read by the import's helper thread on PostgreSQL (services/tasks/ahead.py), by
+            # one thread at a time.
             uri = f"{path.resolve().as_uri()}?mode=ro"
             self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)
             self.db.row_factory = sqlite3.Row
