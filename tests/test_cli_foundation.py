@@ -60,12 +60,12 @@ def test_verbose_gives_no_traceback_for_an_ordinary_error(db_url: str) -> None:
 def test_verbose_adds_a_traceback_to_an_unexpected_error(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from todo_cli import render
+    from todo_cli import render_tasks
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(render, "task_detail", broken)  # a defect of ours, not the database's
+    monkeypatch.setattr(render_tasks, "task_detail", broken)  # a defect of ours, not the database's
     cli("--database-url", db_url, "add", "x")
     quiet = cli("--database-url", db_url, "show", "1")
     assert (quiet.exit_code, quiet.stderr) == (
