@@ -2,10 +2,11 @@
 
 `todo db migrate` passes a ready connection in `config.attributes["connection"]`; a developer
 running `alembic` by hand gets the same database todo would use (the direct endpoint on Neon).
-SQLite runs in batch mode, since it cannot ALTER most things in place. On PostgreSQL a session
-advisory lock, held for the whole run, makes concurrent `todo db migrate` runs (parallel CI
-jobs) queue up: the second one then finds the schema at head and does nothing. Each revision
-commits on its own there, so a failing revision leaves the database at the last good one.
+SQLite runs in batch mode, since it cannot ALTER most things in place, and a whole run is one
+transaction there. On PostgreSQL a session advisory lock, held for the whole run, makes
+concurrent `todo db migrate` runs (parallel CI jobs) queue up: the second one then finds the
+schema at head and does nothing. Each revision commits on its own there, so a failing
+revision leaves the database at the last good one.
 
 The lock needs a session that stays on one server backend, which a transaction-mode pooler
 (PgBouncer, Neon's `-pooler`) does not give: `migration_lock` refuses such a connection
@@ -66,9 +67,14 @@ def run_offline() -> None:
 
 def _run_with(connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
-        # SQLite: one transaction (BEGIN IMMEDIATE, see todo_cli.db) so concurrent runs queue.
-        _configure(connection=connection)
-        with context.begin_transaction():
+        # SQLite: the whole run is one transaction (BEGIN IMMEDIATE, see todo_cli.db), so a
+        # concurrent run (`todo db migrate` beside a command migrating the file itself) waits
+        # and then finds the schema at head, and a failed revision rolls back the whole run.
+        # Alembic takes SQLite's DDL for non-transactional and would commit each revision on
+        # its own, letting the other run in between with a stale head ("expected to match one
+        # row when updating ..."); a transaction begun before it is configured it leaves alone.
+        with connection.begin():
+            _configure(connection=connection)
             context.run_migrations()
         return
     # PostgreSQL: each revision commits on its own, so a failure leaves the database at the last

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from todo_cli.ddl import ddl_metadata, include_object
+from todo_cli.errors import TodoError
 from todo_cli.models import SCHEMA_HEAD
 from todo_cli.services.database import migrations
 from todo_cli.services.runtime import Runtime
@@ -154,3 +156,22 @@ def test_unknown_revision_is_bad_input(db_url: str) -> None:
 
     with pytest.raises(BadInput, match="nope"):
         migrations.migrate(_target(db_url), "nope")
+
+
+def test_a_failed_sqlite_run_leaves_the_file_as_it_was(sqlite_url: str) -> None:
+    """On SQLite a run is one transaction (migrations/env.py): a revision that fails takes the
+    ones before it in the same run back too, so no other process can ever see (or migrate
+    from) a revision in between. Alembic alone would commit each one: left at 0006 here."""
+    import sqlite3
+
+    target = _target(sqlite_url)
+    migrations.migrate(target, "0005")
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as raw:  # 0007 is about to create this table
+        raw.execute("CREATE TABLE annotations (id INTEGER PRIMARY KEY)")
+    with pytest.raises(TodoError, match="table annotations already exists"):
+        migrations.migrate(target)
+    assert migrations.current(target).after == "0005"
+    with sqlite3.connect(path) as raw:  # 0006's rebuild (AUTOINCREMENT) was taken back too
+        (sql,) = raw.execute("SELECT sql FROM sqlite_master WHERE name = 'tasks'").fetchone()
+    assert "AUTOINCREMENT" not in sql
