@@ -70,10 +70,10 @@ def test_import_and_export_through_pgbouncer(pooled_url: str, tmp_path: Path) ->
     assert sorted(t["title"] for t in exported) == sorted(d["title"] for d in data)
 
 
-def test_health_ok_after_a_cold_start_refusing_for_two_seconds(pg_url: str) -> None:
+def test_health_ok_after_a_cold_start_refusing_for_four_seconds(pg_url: str) -> None:
     migrate_db(pg_url)
     db = parse_url(pg_url).database or ""
-    with FaultProxy(5432).refuse_for(2.0) as px:
+    with FaultProxy(5432).refuse_for(4.0) as px:
         start = time.monotonic()
         r = proc(
             "--database-url", px.url(db), "db", "health", "--timeout", "15",
@@ -83,7 +83,8 @@ def test_health_ok_after_a_cold_start_refusing_for_two_seconds(pg_url: str) -> N
     assert r.exit_code == 0, r.stdout + r.stderr
     health = json.loads(r.stdout)
     assert health["status"] == "ok"
-    # The wake-up is in the reported connect time (minus what start-up took of the 2 s).
+    # The wake-up is in the reported connect time, minus what start-up took of the 4 s: 1.7 s
+    # once, on a slow machine with the command server starting first (it was 2 s then).
     assert health["checks"][0]["ms"] >= 500
     assert health["migration"] == {"current": SCHEMA_HEAD, "head": SCHEMA_HEAD}
     assert took < 15
