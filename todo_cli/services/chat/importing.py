@@ -32,7 +32,7 @@ from todo_cli.services.chat.import_rows import (
     storable,
 )
 from todo_cli.services.tasks.ahead import ahead
-from todo_cli.services.tasks.import_bulk import copy
+from todo_cli.services.tasks.import_bulk import copy, must_stage
 from todo_cli.services.work import Work, unit_of_work
 from todo_cli.when import utcnow
 
@@ -172,9 +172,8 @@ class _Store:
             for r in rows
         ]  # fmt: skip
         if pg:
-            if self.staged is None:  # row-level security refuses COPY FROM (see bulk.copy)
-                guarded = conn.exec_driver_sql("SELECT row_security_active('messages')")
-                self.staged = bool(guarded.scalar())
+            if self.staged is None:  # asked once per import
+                self.staged = must_stage(conn, "messages")
             copy(conn, "messages", _MESSAGE_COLUMNS, values, None, staged=self.staged)
             return
         names = ", ".join(_MESSAGE_COLUMNS)

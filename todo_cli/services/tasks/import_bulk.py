@@ -77,6 +77,12 @@ def _copy_text(
             advance(len(batch))
 
 
+def must_stage(conn: Connection, table: str) -> bool:
+    """Whether a COPY into `table` must be `staged`: row-level security applies to this
+    login role (a mapped one, migration 0009), and it refuses COPY FROM."""
+    return bool(conn.exec_driver_sql(f"SELECT row_security_active('{table}')").scalar())
+
+
 def copy(
     conn: Connection,
     table: str,

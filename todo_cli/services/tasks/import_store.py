@@ -29,6 +29,7 @@ from todo_cli.services.tasks.import_bulk import (
     copy,
     copy_batches,
     insert,
+    must_stage,
 )
 from todo_cli.services.tasks.import_links import link, taken_slots, task_row
 from todo_cli.services.tasks.import_rows import COLUMNS, UPDATED_AT, UUID_AT, Row
@@ -104,8 +105,7 @@ def store(w: Work, rows: list[Row], advance: Callable[[int], None], command: str
             insert(conn, "task_dependencies", DEPEND_COLUMNS, depends, None)
         else:
             journal = []
-            guarded = conn.exec_driver_sql("SELECT row_security_active('tasks')").scalar()
-            staged = bool(guarded)  # a mapped login role (migration 0009): no COPY FROM
+            staged = must_stage(conn, "tasks")
             tasks = _stash(made, journal)
             copy_batches(conn, "tasks", TASK_COLUMNS, tasks, advance, staged=staged)
             copy(conn, "annotations", NOTE_COLUMNS, notes, None, staged=staged)
