@@ -51,8 +51,6 @@ def _values_sql(table: str, columns: tuple[str, ...], rows: int) -> str:
 
 # --- PostgreSQL: COPY -------------------------------------------------------------------
 
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
 
 def _cell(value: Any) -> str:
     if value is None:
@@ -62,8 +60,15 @@ def _cell(value: Any) -> str:
     if value is False:
         return "f"
     if type(value) is str:
+        # COPY's text format escapes these four. Four str.replace calls (a memchr each, and
+        # no copy when there is nothing to replace) rather than one str.translate, which looks
+        # each character up in a dict: 16 us against 0.9 us for a 366-character journal
+        # image, 1.5 s of a 100,000-task import on PostgreSQL.
         return (
-            value if value.isprintable() and "\\" not in value else value.translate(_COPY_ESCAPES)
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
         )
     return str(value)
 
