@@ -11,7 +11,7 @@ Parts (variant that turns it off):
   - `executemany` (SQLite): one `executemany` of single-row INSERTs instead of multi-row
     `INSERT ... SELECT FROM (VALUES ...)` statements of 2,000 rows.
   - `no-ahead`: build each batch's rows and journal images in the storing thread, in turn,
-    instead of a batch ahead in a helper thread (`ahead.py`).
+    instead of a batch ahead in a helper thread (`services/prefetch.py`).
   - `execute-values` (PostgreSQL): psycopg2's `execute_values` (multi-row INSERTs of 2,000
     rows) instead of one streaming COPY.
 
@@ -47,7 +47,7 @@ def _set(owner: Any, attr: str, value: Any) -> None:
 
 def _patch(name: str) -> None:
     """Turn one part off (see the module's docstring)."""
-    from todo_cli.services.tasks import import_bulk as ib
+    from todo_cli.services import bulk_insert as ib
     from todo_cli.services.tasks import import_rows as ir
     from todo_cli.services.tasks import import_store as st
 

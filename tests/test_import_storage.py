@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from tests.dbutil import migrate_db
 from tests.helpers import cli
 from todo_cli.config import parse_url
-from todo_cli.services.tasks import importing as task_io
+from todo_cli.services import bulk_insert
 from todo_cli.services.tasks.importing import BATCH
 
 
@@ -66,9 +66,9 @@ def test_sqlite_stores_the_same_whatever_the_rows_per_statement(
 ) -> None:
     records = _records(BATCH + 17)
     _import_into_new_sqlite(tmp_path / "batch.db", records)
-    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn, width: 1)
+    monkeypatch.setattr(bulk_insert, "rows_per_statement", lambda conn, width: 1)
     _import_into_new_sqlite(tmp_path / "rows.db", records)
-    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn, width: 7)
+    monkeypatch.setattr(bulk_insert, "rows_per_statement", lambda conn, width: 7)
     _import_into_new_sqlite(tmp_path / "sevens.db", records)
     stored = _raw_rows(tmp_path / "batch.db")
     assert len(stored) == BATCH + 17
@@ -116,11 +116,11 @@ def test_an_old_sqlite_takes_fewer_rows_per_statement(sqlite_url: str) -> None:
     try:
         with engine.connect() as c:
             dbapi = c.connection.dbapi_connection
-            assert task_io._rows_per_statement(dbapi, 10) == BATCH
+            assert bulk_insert.rows_per_statement(dbapi, 10) == BATCH
             limit = dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # type: ignore[union-attr]
-            assert task_io._rows_per_statement(dbapi, 24) == min(BATCH, limit // 24)
+            assert bulk_insert.rows_per_statement(dbapi, 24) == min(BATCH, limit // 24)
             dbapi.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)  # type: ignore[union-attr]
-            assert task_io._rows_per_statement(dbapi, 24) == 41
+            assert bulk_insert.rows_per_statement(dbapi, 24) == 41
     finally:
         engine.dispose()
 
@@ -142,7 +142,7 @@ def _check_request_keys(db_url: str) -> None:
 def test_a_bad_record_in_a_later_statement_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(task_io, "_rows_per_statement", lambda conn, width: 7)
+    monkeypatch.setattr(bulk_insert, "rows_per_statement", lambda conn, width: 7)
     records = _records(BATCH * 2)
     records[BATCH + 1]["priority"] = "urgent"
     url = f"sqlite:///{tmp_path / 'x.db'}"

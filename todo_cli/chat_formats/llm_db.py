@@ -35,7 +35,7 @@ class LogsDb:
     def __init__(self, path: Path, name: str) -> None:
         self.name = name
         try:
-            # Read by the import's helper thread on PostgreSQL (services/tasks/ahead.py), by
+            # Read by the import's helper thread on PostgreSQL (services/prefetch.py), by
             # one thread at a time.
             uri = f"{path.resolve().as_uri()}?mode=ro"
             self.db = sqlite3.connect(uri, uri=True, check_same_thread=False)

@@ -23,6 +23,7 @@ from sqlalchemy import bindparam, insert, select, text, tuple_, update
 from todo_cli.columns import utc_text
 from todo_cli.models import Conversation, Message
 from todo_cli.rules import MODEL_MAX
+from todo_cli.services.bulk_insert import copy, must_stage
 from todo_cli.services.chat.import_rows import (
     ImportResult,
     batches,
@@ -31,8 +32,7 @@ from todo_cli.services.chat.import_rows import (
     source_key,
     storable,
 )
-from todo_cli.services.tasks.ahead import ahead
-from todo_cli.services.tasks.import_bulk import copy, must_stage
+from todo_cli.services.prefetch import ahead
 from todo_cli.services.work import Work, unit_of_work
 from todo_cli.when import utcnow
 

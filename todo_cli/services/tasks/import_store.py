@@ -4,9 +4,9 @@ One transaction, journaled as one change (`todo undo` takes the whole import bac
 tasks' ids are reserved first (a sequence on PostgreSQL; on SQLite the write lock is held), so
 every row, annotation, dependency and parent link is complete before it is sent: the tasks go
 in as multi-row INSERTs on SQLite and one streaming COPY on PostgreSQL, and so do their
-annotations and dependencies (`import_bulk.py`). The new tasks' rows, with their urgency
+annotations and dependencies (`services/bulk_insert.py`). The new tasks' rows, with their urgency
 and journal image (`import_images.py`), are built in a helper thread a batch ahead of the
-one being stored (`ahead.py`): the databases do their work with the GIL released.
+one being stored (`services/prefetch.py`): the databases do their work with the GIL released.
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ from sqlalchemy.engine import Connection
 
 from todo_cli.columns import utc_text
 from todo_cli.models import Task
-from todo_cli.services.tasks import images, import_images
-from todo_cli.services.tasks.ahead import ahead
-from todo_cli.services.tasks.import_bulk import (
+from todo_cli.services.bulk_insert import (
     BATCH,
     copy,
     copy_batches,
     insert,
     must_stage,
 )
+from todo_cli.services.prefetch import ahead
+from todo_cli.services.tasks import images, import_images
 from todo_cli.services.tasks.import_links import link, taken_slots, task_row
 from todo_cli.services.tasks.import_rows import COLUMNS, UPDATED_AT, UUID_AT, Row
 from todo_cli.services.tasks.pipeline import Fragments

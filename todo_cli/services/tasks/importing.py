@@ -16,9 +16,9 @@ from typing import Any
 
 from todo_cli.choices import TaskImportFormat, one_of
 from todo_cli.errors import BadInput
+from todo_cli.services.bulk_insert import BATCH
 from todo_cli.services.runtime import Runtime
 from todo_cli.services.tasks import import_store
-from todo_cli.services.tasks.import_bulk import BATCH, rows_per_statement
 from todo_cli.services.tasks.import_rows import UUID_AT, Row, RowBuilder
 from todo_cli.services.tasks.import_store import Imported
 from todo_cli.services.work import Work, unit_of_work
@@ -113,11 +113,6 @@ def _store(w: Work, rows: list[Row], advance: Callable[[int], None], command: st
     is retried as a whole; the first new row carries the import's request key: if a retry
     finds it, the earlier attempt committed, all of it."""
     return import_store.store(w, rows, advance, command)
-
-
-def _rows_per_statement(dbapi: Any, width: int) -> int:
-    """Rows per INSERT of `width` columns (here so that tests can make it small)."""
-    return rows_per_statement(dbapi, width)
 
 
 def _json_type(value: Any) -> str:

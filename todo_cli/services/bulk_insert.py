@@ -31,9 +31,7 @@ def insert(
     rows: list[tuple[Any, ...]],
     advance: Callable[[int], None] | None,
 ) -> None:
-    from todo_cli.services.tasks import importing  # the tests may set its rows per statement
-
-    per = importing._rows_per_statement(conn.connection.dbapi_connection, len(columns))
+    per = rows_per_statement(conn.connection.dbapi_connection, len(columns))
     for i in range(0, len(rows), per):
         some = rows[i : i + per]
         conn.exec_driver_sql(_values_sql(table, columns, len(some)), tuple(itertools.chain(*some)))

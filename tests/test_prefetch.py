@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from todo_cli.services.tasks.ahead import ahead
+from todo_cli.services.prefetch import ahead
 
 
 def _numbers(n: int, fail_at: int | None = None, log: list[int] | None = None) -> Iterator[int]:
