@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 _MESSAGE_COLUMNS = (  # in the order of insert_messages' tuples
     "conversation_id", "user_id", "role", "content", "model", "created_at", "source_id",
 )  # fmt: skip
+# A conversation's message rows (all but the conversation's id), and its first and last time.
+Prepared = tuple[list[tuple[Any, ...]], datetime | None, datetime | None]
 _FTS_TRIGGER = "messages_fts_insert"  # migration 0002's, SQLite only
 
 
@@ -53,6 +55,7 @@ class _Store:
         self.convs = Conversation.__table__  # type: ignore[attr-defined]
         self.msgs = Message.__table__  # type: ignore[attr-defined]
         self.now = utcnow()
+        self.pg = w.dialect == "postgresql"
         self.staged: bool | None = None  # PostgreSQL: COPY through a temporary table
 
     def existing(self, batch: list[ImportedConversation]) -> dict[tuple[str, str], Any]:
@@ -78,14 +81,22 @@ class _Store:
             known[conv_id].add(source_id or f"todo:{msg_id}")
         return known
 
-    def store(self, batch: list[ImportedConversation]) -> None:
+    def prepare(
+        self, batch: list[ImportedConversation]
+    ) -> tuple[list[ImportedConversation], list[Prepared]]:
+        """The batch, with each conversation's rows as if it were new (which most are): on
+        PostgreSQL this runs in the helper thread, while the server stores the batch before."""
+        return batch, [self.messages(conv, set(), None) for conv in batch]
+
+    def store(self, batch: list[ImportedConversation], ready: list[Prepared] | None) -> None:
+        """`ready`: `prepare`'s rows, used for the conversations that are new."""
         found = self.existing(batch)
         known = self.known_messages([r.id for r in found.values()])
         new_convs: list[dict[str, Any]] = []
-        new_messages: list[list[dict[str, Any]]] = []
+        new_messages: list[list[tuple[Any, ...]]] = []
         grown: list[dict[str, Any]] = []
-        grown_messages: list[dict[str, Any]] = []
-        for conv in batch:
+        grown_messages: list[tuple[Any, ...]] = []
+        for n, conv in enumerate(batch):
             key = (conv.format, source_key(conv.source_id))
             row = found.get(key)
             seen = known.get(row.id, set()) if row is not None else set()
@@ -93,8 +104,11 @@ class _Store:
                 # OpenAI files have no ids, only positions: what the conversation holds
                 # (messages said here since included) is not new.
                 seen |= {str(i) for i in range(1, row.message_count + 1)}
-            start = row.created_at if row is not None else None
-            messages, first, last = self.messages(conv, seen, start)
+            if row is None and ready is not None:
+                messages, first, last = ready[n]
+            else:
+                start = row.created_at if row is not None else None
+                messages, first, last = self.messages(conv, seen, start)
             if row is None:
                 created = conv.created_at or first or self.now
                 updated = max(t for t in (conv.updated_at, last, created) if t is not None)
@@ -112,9 +126,7 @@ class _Store:
                 new_messages.append(messages)
             elif messages:
                 updated = max(t for t in (row.updated_at, conv.updated_at, last) if t is not None)
-                for m in messages:
-                    m["conversation_id"] = row.id
-                grown_messages.extend(messages)
+                grown_messages.extend((row.id, *m) for m in messages)
                 grown.append({"b_id": row.id, "b_added": len(messages), "b_updated": updated})
                 self.result.conversations_updated += 1
                 self.result.items.append(
@@ -139,16 +151,14 @@ class _Store:
             self.insert_messages(grown_messages)
             self.result.messages_added += len(grown_messages)
 
-    def insert(self, convs: list[dict[str, Any]], messages: list[list[dict[str, Any]]]) -> None:
+    def insert(self, convs: list[dict[str, Any]], messages: list[list[tuple[Any, ...]]]) -> None:
         if not convs:
             return
         stmt = insert(self.convs).returning(self.convs.c.id, sort_by_parameter_order=True)
         ids = [r[0] for r in self.s.execute(stmt, convs)]
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
         for conv_id, conv, conv_messages in zip(ids, convs, messages, strict=True):
-            for m in conv_messages:
-                m["conversation_id"] = conv_id
-            rows.extend(conv_messages)
+            rows.extend((conv_id, *m) for m in conv_messages)
             item = {"id": conv_id, "title": conv["title"], "message_count": len(conv_messages)}
             item["messages_added"] = len(conv_messages)
             item["source"] = {"format": conv["source"], "id": conv["source_id"]}
@@ -160,18 +170,12 @@ class _Store:
         self.result.conversations_added += len(convs)
         self.result.messages_added += len(rows)
 
-    def insert_messages(self, rows: list[dict[str, Any]]) -> None:
+    def insert_messages(self, values: list[tuple[Any, ...]]) -> None:
         """Straight to the driver, the time as its stored text: SQLAlchemy's per-row handling
         of parameters, and the two layers of the column's own conversion, cost more than
         SQLite's insert itself. On PostgreSQL one COPY (`bulk.copy`)."""
         conn = self.s.connection()
-        pg = conn.dialect.name == "postgresql"
-        values = [
-            (r["conversation_id"], r["user_id"], r["role"], r["content"], r["model"],
-             utc_text(r["created_at"], offset=pg), r["source_id"])
-            for r in rows
-        ]  # fmt: skip
-        if pg:
+        if self.pg:
             if self.staged is None:  # asked once per import
                 self.staged = must_stage(conn, "messages")
             copy(conn, "messages", _MESSAGE_COLUMNS, values, None, staged=self.staged)
@@ -181,11 +185,12 @@ class _Store:
 
     def messages(
         self, conv: ImportedConversation, seen: set[str], start: datetime | None
-    ) -> tuple[list[dict[str, Any]], datetime | None, datetime | None]:
-        """The rows of the messages not stored yet, and the first and last time in the
-        conversation. A message without a time takes the one before it (the conversation's
-        start for the first), so it stays in its place in `chat show`."""
-        rows: list[dict[str, Any]] = []
+    ) -> Prepared:
+        """The rows of the messages not stored yet (`_MESSAGE_COLUMNS` but the conversation's
+        id), and the first and last time in the conversation. A message without a time takes
+        the one before it (the conversation's start for the first), so it stays in its place in
+        `chat show`."""
+        rows: list[tuple[Any, ...]] = []
         first = last = None
         at = conv.created_at or start
         for m in conv.messages:
@@ -201,16 +206,8 @@ class _Store:
             if not content.strip():
                 continue
             model = storable(m.model)[:MODEL_MAX] if m.model else None
-            rows.append(
-                {
-                    "user_id": self.uid,
-                    "role": m.role,
-                    "content": content,
-                    "model": model or None,
-                    "created_at": at or self.now,
-                    "source_id": key,
-                }
-            )
+            stamp = utc_text(at or self.now, offset=self.pg)
+            rows.append((self.uid, m.role, content, model or None, stamp, key))
         return rows, first, last
 
 
@@ -232,21 +229,24 @@ def import_chats(
             w.output_started()
         result = ImportResult(chats.format)
         store = _Store(w, uid, title, result)
-        with _parsed(w, batches(iter(chats))) as parsed:
-            for batch in parsed:
-                store.store(batch)
+        with _parsed(w, store, batches(iter(chats))) as parsed:
+            for batch, ready in parsed:
+                store.store(batch, ready)
                 if progress is not None:
                     progress(*chats.progress())
     return result
 
 
 def _parsed(
-    w: Work, items: Iterator[list[ImportedConversation]]
-) -> AbstractContextManager[Iterator[list[ImportedConversation]]]:
-    """PostgreSQL: the next batch is parsed in a helper thread while the server stores this
-    one (psycopg2 waits with the GIL released): 1.09x in paired runs of a 50 MB export. On
-    SQLite both sides hold the GIL most of the time and no gain showed (0.79x-1.05x)."""
-    return ahead(items) if w.dialect == "postgresql" else nullcontext(items)
+    w: Work, store: _Store, items: Iterator[list[ImportedConversation]]
+) -> AbstractContextManager[Iterator[tuple[list[ImportedConversation], list[Prepared] | None]]]:
+    """PostgreSQL: the next batch is parsed, and its rows made (`_Store.prepare`), in a helper
+    thread while the server stores this one (psycopg2 waits with the GIL released): 1.09x in
+    paired runs of a 50 MB export for the parse alone. On SQLite both sides hold the GIL most
+    of the time and no gain showed (0.79x-1.05x)."""
+    if w.dialect != "postgresql":
+        return nullcontext((batch, None) for batch in items)
+    return ahead(store.prepare(batch) for batch in items)
 
 
 @contextmanager
