@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from tests.conftest import pgbouncer
 from tests.helpers import js, ok, todo
 from tests.rls_setup import Shared, shared_fixture  # noqa: F401  (the fixture `shared`)
+from todo_cli.services.chat.import_rows import BATCH_CONVERSATIONS as BATCH
 
 
 def _flow(db: Shared, url: str, tmp: Path) -> None:
@@ -60,6 +61,12 @@ def _flow(db: Shared, url: str, tmp: Path) -> None:
     before = len(js(url, "chat", "list")["items"])
     ok(url, "chat", "import", str(dump))
     assert len(js(url, "chat", "list")["items"]) == before + 1
+    # More conversations than one batch: a staged COPY per batch, each through the policies.
+    many = tmp / "many.jsonl"
+    lines = [{"messages": [{"role": "user", "content": f"line {i}"}]} for i in range(BATCH + 1)]
+    many.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    ok(url, "chat", "import", str(many))
+    assert js(url, "chat", "list")["total"] == before + 2 + BATCH
 
     # bob's rows read exactly like missing ones, and none can be made for him.
     bob = db.ids["bob"]
@@ -83,7 +90,7 @@ def _flow(db: Shared, url: str, tmp: Path) -> None:
         cur.execute("SELECT user_id, count(*) FROM tasks GROUP BY 1 ORDER BY 1")
         assert cur.fetchall() == [("alice", 5), ("bob", 2)]
         cur.execute("SELECT user_id, count(*) FROM messages GROUP BY 1 ORDER BY 1")
-        assert cur.fetchall() == [("alice", 6), ("bob", 2)]
+        assert cur.fetchall() == [("alice", 6 + BATCH + 1), ("bob", 2)]
 
 
 def test_tasks_and_chat_as_a_mapped_role(shared: Shared, tmp_path: Path) -> None:

@@ -134,6 +134,9 @@ def copy_batches(
         raise DBAPIError.instance(sql, None, e, dbapi.Error) from e  # a type the boundary knows
     if staged:
         conn.exec_driver_sql(f"INSERT INTO {table} ({names}) SELECT {names} FROM {target}")
+        # Dropped now, not only at commit: the chat import copies once per batch, and the
+        # next COPY makes the table again (it found the first one there, and failed).
+        conn.exec_driver_sql(f"DROP TABLE {target}")
 
 
 class _CopySource:
