@@ -134,8 +134,8 @@ def copy_batches(
         raise DBAPIError.instance(sql, None, e, dbapi.Error) from e  # a type the boundary knows
     if staged:
         conn.exec_driver_sql(f"INSERT INTO {table} ({names}) SELECT {names} FROM {target}")
-        # Dropped now, not only at commit: the chat import copies once per batch, and the
-        # next COPY makes the table again (it found the first one there, and failed).
+        # Dropped now, not only at commit: the chat import copies once per batch into the
+        # same table name in one transaction.
         conn.exec_driver_sql(f"DROP TABLE {target}")
 
 

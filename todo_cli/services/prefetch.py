@@ -4,8 +4,8 @@ The imports use it so that building the next batch (Python, holding the GIL) ove
 storing the current one: SQLite runs a whole multi-row INSERT with the GIL released, and
 psycopg2 releases it while libpq waits for the server to take COPY data. `todo import` builds
 the task rows and journal images in it (1.10x on SQLite in paired runs, no difference on
-PostgreSQL), `todo chat import` parses ahead in it on PostgreSQL only (1.09x there, no gain on
-SQLite); bench/README.md has the measurements.
+PostgreSQL), `todo chat import` parses the next batch and makes its message rows in it on
+PostgreSQL only (1.09x and 1.10x there, no gain on SQLite); bench/README.md has the numbers.
 """
 
 from __future__ import annotations
