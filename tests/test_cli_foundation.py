@@ -113,7 +113,9 @@ def test_migrate_sql_prints_and_changes_nothing(empty_url: str) -> None:
 def test_history_lists_the_initial_revision(db_url: str) -> None:
     r = cli("--database-url", db_url, "db", "history")
     assert r.stdout == (
-        "0008 -> 0009 (head, current), row-level security: each login role mapped to a user sees "
+        "0009 -> 0010 (head, current), messages: one foreign key to their conversation and its "
+        "user, instead of one to each\n"
+        "0008 -> 0009, row-level security: each login role mapped to a user sees "
         "and changes only that user's rows\n"
         "0007 -> 0008, chat sources: where an imported conversation came from, message models, "
         "two more roles\n"

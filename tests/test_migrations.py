@@ -83,7 +83,7 @@ def test_upgrade_creates_every_table_index_and_constraint(empty_url: str) -> Non
     }
     assert schema["messages"]["checks"] >= {"ck_messages_role_valid"}
     assert schema["tasks"]["fks"] == {"users:CASCADE", "tasks:SET NULL"}  # a template
-    assert schema["messages"]["fks"] == {"users:CASCADE", "conversations:CASCADE"}
+    assert schema["messages"]["fks"] == {"conversations:CASCADE"}  # (conversation, user)
     assert "uq_users_email" in schema["users"]["uniques"] | schema["users"]["indexes"]
     if empty_url.startswith("sqlite"):
         assert "messages_fts" in schema

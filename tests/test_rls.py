@@ -180,6 +180,21 @@ def test_a_users_delete_cascades_only_through_their_rows(shared: Shared) -> None
         assert _all(cur, "SELECT count(*) FROM annotations WHERE user_id = 'bob'") == [(1,)]
 
 
+def test_she_cannot_add_her_message_to_bobs_conversation(shared: Shared) -> None:
+    """The row is hers by `user_id`, so the policies let it in; the key (migration 0010)
+    refuses it, its check not being subject to them (23503: foreign key violation)."""
+    bobs = shared.ids["bob"]["conversation"]
+    insert = (
+        "INSERT INTO messages (conversation_id, user_id, role, content, created_at)"
+        " VALUES (%s, 'alice', 'user', 'planted', now())"
+    )
+    with shared.connect("alice") as conn, conn.cursor() as cur:
+        assert _refused(cur, insert, bobs) == "23503"
+        cur.execute(insert, (shared.ids["alice"]["conversation"],))  # her own: fine
+    with shared.connect() as admin, admin.cursor() as cur:
+        assert _all(cur, "SELECT count(*) FROM messages WHERE conversation_id = %s", bobs) == [(2,)]
+
+
 def test_the_list_query_uses_the_index_with_the_lookup_run_once(shared: Shared) -> None:
     with shared.connect("alice") as conn, conn.cursor() as cur:
         cur.execute("SET enable_seqscan = off")  # a tiny table: show what a big one gets

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -53,7 +54,7 @@ from todo_cli.table_parts import (
 from todo_cli.when import utcnow
 
 # Bump this together with a new file in migrations/versions/ (a test checks they agree).
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 
 
 class User(SQLModel, table=True):
@@ -164,6 +165,9 @@ class Conversation(SQLModel, table=True):
         Index("ix_conversations_user_updated", "user_id", "updated_at", "id"),
         # An import finds the conversations an earlier import of the same source made.
         UniqueConstraint("user_id", "source", "source_id"),
+        # What a message's key refers to (migration 0010): an index, not a constraint, so
+        # that SQLite adds it without rebuilding the table.
+        Index("uq_conversations_id_user_id", "id", "user_id", unique=True),
         NO_ID_REUSE,
     )
 
@@ -199,6 +203,14 @@ class Message(SQLModel, table=True):
         Index("ix_messages_user_created", "user_id", "created_at"),
         # A second import of a source adds only the messages it has not added yet.
         UniqueConstraint("conversation_id", "source_id"),
+        # A message's user is its conversation's user (migration 0010), also for a login
+        # role under row-level security, whose policies a key's check does not go through;
+        # deleting a user deletes their messages through their conversations.
+        ForeignKeyConstraint(
+            ["conversation_id", "user_id"],
+            ["conversations.id", "conversations.user_id"],
+            ondelete="CASCADE",
+        ),
         NO_ID_REUSE,
     )
 
@@ -206,12 +218,8 @@ class Message(SQLModel, table=True):
     # Idempotency key of the write that created the row: a retried `add`, `chat new` or
     # `chat say` whose first attempt did commit finds its row instead of adding a second one.
     request_key: str | None = Field(default=None, sa_column=request_key_column())
-    conversation_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False
-        )
-    )
-    user_id: str = Field(sa_column=user_fk())
+    conversation_id: int = Field(sa_column=Column(Integer, nullable=False))
+    user_id: str = Field(sa_column=Column(String(USER_ID_MAX), nullable=False))
     role: str = Field(sa_column=Column(String(16), nullable=False))
     content: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=timestamp())
