@@ -1,7 +1,8 @@
 """Migration 0010 (one key from a message to its conversation and user) on both backends: rows
 made at 0009 are kept up, down and up again; a message whose user was not its conversation's
 is given the conversation's; afterwards the database refuses such a message; deleting a user
-still deletes their messages; search still covers old and new messages."""
+still deletes their messages; search still covers old and new messages; the ids of deleted
+messages are not handed out again (SQLite's rebuild keeps the AUTOINCREMENT counter)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from tests.dbutil import connect, migrate_db, query
+from tests.dbutil import connect, execute, migrate_db, query
 from tests.helpers import js, ok
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -46,19 +47,25 @@ def _rows_at_0009(url: str) -> None:
             for name in ("conversations", "messages"):
                 seq = f"pg_get_serial_sequence('{name}', 'id')"
                 c.execute(sa.text(f"SELECT setval({seq}, max(id)) FROM {name}"))
+    # The two newest messages, deleted: their ids stay used.
+    for _ in range(2):
+        _insert_message(url, 6, "you")
+    with connect(url) as c:
+        c.execute(sa.text("DELETE FROM messages WHERE id > 10"))
 
 
-def _insert_message(url: str, conv_id: int, uid: str) -> None:
+def _insert_message(url: str, conv_id: int, uid: str) -> int:
     with connect(url) as c:
         if c.dialect.name == "sqlite":  # as the app's connections do (db.py)
             c.exec_driver_sql("PRAGMA foreign_keys = ON")
-        c.execute(
+        new_id: int = c.execute(
             sa.text(
                 "INSERT INTO messages (conversation_id, user_id, role, content, created_at)"
-                " VALUES (:c, :u, 'user', 'x', :t)"
+                " VALUES (:c, :u, 'user', 'x', :t) RETURNING id"
             ),
             {"c": conv_id, "u": uid, "t": T0},
-        )
+        ).scalar_one()
+        return new_id
 
 
 @pytest.mark.slow
@@ -76,21 +83,32 @@ def test_up_down_up_keeps_rows_and_holds_the_rule(empty_url: str) -> None:
     for conv_id, uid in ((5, "you"), (99, "me")):
         with pytest.raises(sa.exc.IntegrityError):
             _insert_message(url, conv_id, uid)
-    _insert_message(url, 5, "me")
+    first = _insert_message(url, 5, "me")
+    assert first > 12  # not 11: the deleted ones' ids stay used
     # Search covers the old rows and the new ones (SQLite's FTS triggers were made again).
     found = js(url, "--user", "me", "chat", "search", "words")
     assert sorted(h["id"] for h in found["items"]) == [7, 8, 9]
-    ok(url, "--user", "me", "chat", "say", "5", "fresh words")
+    said = js(url, "--user", "me", "chat", "say", "5", "fresh words")["id"]
     assert js(url, "--user", "me", "chat", "search", "fresh")["total"] == 1
+    newest = _insert_message(url, 5, "me")
+    execute(url, "DELETE FROM messages WHERE id = :i", i=newest)
     ok(url, "db", "downgrade", "0009")  # drops nothing that holds data: no question
     assert query(url, MESSAGES)[:4] == after
-    _insert_message(url, 5, "you")  # 0009's two keys allow it again
+    planted = _insert_message(url, 5, "you")  # 0009's two keys allow it again
+    assert planted > newest  # the downgrade kept the counter too
+    newest = _insert_message(url, 5, "me")
+    execute(url, "DELETE FROM messages WHERE id = :i", i=newest)
     migrate_db(url)
-    assert [r[2] for r in query(url, MESSAGES)] == ["me", "me", "me", "you", "me", "me", "me"]
+    last = _insert_message(url, 5, "me")
+    assert last > newest
+    by_id = {r[0]: r[2] for r in query(url, MESSAGES)}
+    assert by_id == {7: "me", 8: "me", 9: "me", 10: "you"} | dict.fromkeys(
+        (first, said, planted, last), "me"
+    )  # the planted message aligned with its conversation
     # Deleting a user deletes their messages, through their conversations.
     with connect(url) as c:
         if c.dialect.name == "sqlite":
             c.exec_driver_sql("PRAGMA foreign_keys = ON")
         c.execute(sa.text("DELETE FROM users WHERE id = 'you'"))
     assert query(url, "SELECT count(*) FROM messages WHERE conversation_id = 6") == [(0,)]
-    assert query(url, "SELECT count(*) FROM messages")[0][0] == 6
+    assert query(url, "SELECT count(*) FROM messages")[0][0] == 7

@@ -17,15 +17,18 @@ is the user whose `chat show` lists it. The downgrade puts the two keys back and
 row.
 
 SQLite rebuilds `messages` (batch mode, from the frozen definition below, so `--sql` works
-too), every row and id kept; its FTS triggers go with the old table and are made again.
-PostgreSQL alters the table in place.
+too), every row and id kept; its FTS triggers go with the old table and are made again, and so
+does its AUTOINCREMENT counter (`sqlite_sequence`), which is put back: the copy alone would
+restart it at the largest id left, and the ids of the newest messages, if deleted, would be
+handed out again (0006's rule). PostgreSQL alters the table in place.
 
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-02 02:00:00
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -54,12 +57,29 @@ FTS_TRIGGERS = [
 ]
 HAS_KEY = sa.text("request_key IS NOT NULL")
 ROLES = "role IN ('user', 'assistant', 'system', 'developer', 'tool')"
-# Gives each message its conversation's user (both backends take this form).
+# Gives each message its conversation's user: one join on PostgreSQL; SQLite before 3.33 has
+# no UPDATE ... FROM.
 ALIGN = (
+    "UPDATE messages m SET user_id = c.user_id FROM conversations c"
+    " WHERE c.id = m.conversation_id AND m.user_id <> c.user_id"
+)
+ALIGN_SQLITE = (
     "UPDATE messages SET user_id = (SELECT c.user_id FROM conversations c"
     " WHERE c.id = messages.conversation_id) WHERE user_id <> (SELECT c.user_id"
     " FROM conversations c WHERE c.id = messages.conversation_id)"
 )
+# SQLite: the AUTOINCREMENT counter of `messages`, kept across the rebuild (plain SQL, for --sql).
+SAVE_COUNTER = (
+    "CREATE TEMPORARY TABLE todo_0010_counter AS"
+    " SELECT seq FROM sqlite_sequence WHERE name = 'messages'"
+)
+RESTORE_COUNTER = [
+    "INSERT INTO sqlite_sequence (name, seq) SELECT 'messages', seq FROM todo_0010_counter"
+    " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'messages')",
+    "UPDATE sqlite_sequence SET seq = max(seq, (SELECT seq FROM todo_0010_counter))"
+    " WHERE name = 'messages' AND EXISTS (SELECT 1 FROM todo_0010_counter)",
+    "DROP TABLE todo_0010_counter",
+]
 
 
 def _messages() -> sa.Table:
@@ -96,15 +116,23 @@ def _messages() -> sa.Table:
     )
 
 
-def _rebuilt() -> Any:
-    return op.batch_alter_table("messages", recreate="always", copy_from=_messages())
+@contextmanager
+def _rebuilt() -> Iterator[Any]:
+    """SQLite: `messages` made again from the 0009 definition, with what the batch yields
+    changed; its counter and FTS triggers as they were."""
+    op.execute(SAVE_COUNTER)
+    with op.batch_alter_table("messages", recreate="always", copy_from=_messages()) as batch:
+        yield batch
+    for sql in [*RESTORE_COUNTER, *FTS_TRIGGERS]:
+        op.execute(sql)
 
 
 def upgrade() -> None:
+    dialect = op.get_context().dialect.name
     op.create_index(OWNER_INDEX, "conversations", ["id", "user_id"], unique=True)
-    op.execute(ALIGN)
+    op.execute(ALIGN_SQLITE if dialect == "sqlite" else ALIGN)
     owner = (["conversation_id", "user_id"], ["id", "user_id"])
-    if op.get_context().dialect.name != "sqlite":
+    if dialect != "sqlite":
         op.drop_constraint(CONV_KEY, "messages", type_="foreignkey")
         op.drop_constraint(USER_KEY, "messages", type_="foreignkey")
         op.create_foreign_key(CONV_KEY, "messages", "conversations", *owner, ondelete="CASCADE")
@@ -113,8 +141,6 @@ def upgrade() -> None:
         batch.drop_constraint(CONV_KEY, type_="foreignkey")
         batch.drop_constraint(USER_KEY, type_="foreignkey")
         batch.create_foreign_key(CONV_KEY, "conversations", *owner, ondelete="CASCADE")
-    for sql in FTS_TRIGGERS:
-        op.execute(sql)
 
 
 def downgrade() -> None:
@@ -128,6 +154,4 @@ def downgrade() -> None:
     else:
         with _rebuilt():  # the frozen 0009 definition: the two keys of before
             pass
-        for sql in FTS_TRIGGERS:
-            op.execute(sql)
     op.drop_index(OWNER_INDEX, "conversations")
