@@ -118,3 +118,40 @@ def test_every_row_is_kept_up_down_and_up(empty_url: str) -> None:
         assert js(url, "show", "1", user=ME)["due"] == "2026-12-20"
         new = ok(url, "add", "after the upgrade", user=ME).stdout
         assert new == "added task 7: after the upgrade\n"  # ids go on, never reused
+
+
+def _used_and_deleted(url: str, table: str, row_id: int, **values: Any) -> None:
+    """A row with id `row_id`, the newest, deleted again: its id has been handed out."""
+    with connect(url) as c:
+        t = sa.Table(table, sa.MetaData(), autoload_with=c)
+        c.execute(t.insert().values(id=row_id, **values))
+        if c.dialect.name == "postgresql":  # as if the sequence had given it
+            c.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {row_id})"))
+        c.execute(t.delete().where(t.c.id == row_id))
+
+
+def test_the_upgrade_hands_out_no_id_twice(empty_url: str) -> None:
+    """SQLite rebuilds `tasks` (and 0008 `conversations` and `messages`): the AUTOINCREMENT
+    counters must survive the rebuilds, up and down, or a deleted newest row's id comes back."""
+    url = empty_url
+    _load(url)
+    at = datetime(2026, 12, 1, tzinfo=UTC)
+    _used_and_deleted(
+        url, "tasks", 99, user_id="root", title="gone", completed=False, created_at=at,
+        updated_at=at, tags=[],
+    )  # fmt: skip
+    _used_and_deleted(
+        url, "conversations", 50, user_id="root", message_count=0, created_at=at, updated_at=at
+    )
+    _used_and_deleted(
+        url, "messages", 60, conversation_id=1, user_id="root", role="user", content="x",
+        created_at=at,
+    )  # fmt: skip
+    migrate_db(url)
+    assert ok(url, "add", "after", user=ME).stdout == "added task 100: after\n"
+    conv = js(url, "chat", "new", "after", user=ME)["id"]
+    assert conv == 51
+    assert js(url, "chat", "say", str(conv), "hello", user=ME)["id"] == 61
+    ok(url, "db", "downgrade", "0006", "--yes")
+    migrate_db(url)
+    assert ok(url, "add", "again", user=ME).stdout == "added task 101: again\n"

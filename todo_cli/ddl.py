@@ -1,9 +1,12 @@
 """The schema as the migrations make it, for Alembic's autogenerate and the drift test.
 
 Only DDL lives here: queries never consult these index objects, so the app never imports it.
+The migrations use `counter_kept` too.
 """
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Index, MetaData, text
 from sqlmodel import SQLModel
@@ -85,3 +88,27 @@ def include_object(
 ) -> bool:
     """Alembic filter: leave the hand-written backend-specific objects out of autogenerate."""
     return not (name or "").startswith((*SEARCH_ONLY_OBJECTS, URGENCY_INDEXES, LOGIN_OBJECTS))
+
+
+@contextmanager
+def counter_kept(table: str) -> Iterator[None]:
+    """SQLite, around a migration's batch rebuild of `table` (`recreate="always"`): its
+    AUTOINCREMENT counter (`sqlite_sequence`) as it was. The copy alone restarts the counter at
+    the largest id left, and the ids of the newest rows, if deleted, would be handed out again
+    (migration 0006's rule). Plain SQL, so `todo db migrate --sql` prints it."""
+    from alembic import op
+
+    saved = f"todo_counter_{table}"
+    op.execute(
+        f"CREATE TEMPORARY TABLE {saved} AS SELECT seq FROM sqlite_sequence WHERE name = '{table}'"
+    )
+    yield
+    op.execute(
+        f"INSERT INTO sqlite_sequence (name, seq) SELECT '{table}', seq FROM {saved}"
+        f" WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = '{table}')"
+    )
+    op.execute(
+        f"UPDATE sqlite_sequence SET seq = max(seq, (SELECT seq FROM {saved}))"
+        f" WHERE name = '{table}' AND EXISTS (SELECT 1 FROM {saved})"
+    )
+    op.execute(f"DROP TABLE {saved}")

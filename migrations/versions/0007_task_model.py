@@ -30,6 +30,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
+from todo_cli import ddl
+
 revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
@@ -265,12 +267,15 @@ def upgrade() -> None:
             PARENT_FK, "tasks", "tasks", ["parent_id"], ["id"], ondelete="SET NULL"
         )
     else:
-        with op.batch_alter_table(
-            "tasks",
-            recreate="always",
-            copy_from=_sqlite_tasks(sa.MetaData()),
-            table_kwargs={"sqlite_autoincrement": True},
-        ) as batch:
+        with (
+            ddl.counter_kept("tasks"),
+            op.batch_alter_table(
+                "tasks",
+                recreate="always",
+                copy_from=_sqlite_tasks(sa.MetaData()),
+                table_kwargs={"sqlite_autoincrement": True},
+            ) as batch,
+        ):
             batch.alter_column("uuid", existing_type=sa.String(36), nullable=False)
             for name, condition in CHECKS.items():
                 batch.create_check_constraint(name, condition)
@@ -454,11 +459,14 @@ def downgrade() -> None:
             op.drop_column("tasks", column)
         return
     # SQLite: rebuild without the new columns (and so without their constraints).
-    with op.batch_alter_table(
-        "tasks",
-        recreate="always",
-        copy_from=_sqlite_tasks(sa.MetaData()),
-        table_kwargs={"sqlite_autoincrement": True},
-    ) as batch:
+    with (
+        ddl.counter_kept("tasks"),
+        op.batch_alter_table(
+            "tasks",
+            recreate="always",
+            copy_from=_sqlite_tasks(sa.MetaData()),
+            table_kwargs={"sqlite_autoincrement": True},
+        ) as batch,
+    ):
         for column in NEW_COLUMNS:
             batch.drop_column(column)

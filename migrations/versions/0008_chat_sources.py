@@ -25,12 +25,15 @@ Revises: 0007
 Create Date: 2026-12-01 13:00:00
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.sql.naming import conv
+
+from todo_cli import ddl
 
 revision: str = "0008"
 down_revision: str | None = "0007"
@@ -133,13 +136,19 @@ def _tables(md: sa.MetaData) -> tuple[sa.Table, sa.Table]:
     return conversations, messages
 
 
-def _batch(table: sa.Table) -> Any:
-    return op.batch_alter_table(
-        table.name,
-        recreate="always",
-        copy_from=table,
-        table_kwargs={"sqlite_autoincrement": True},
-    )
+@contextmanager
+def _batch(table: sa.Table) -> Iterator[Any]:
+    """SQLite: `table` made again from its frozen definition, its counter kept."""
+    with (
+        ddl.counter_kept(table.name),
+        op.batch_alter_table(
+            table.name,
+            recreate="always",
+            copy_from=table,
+            table_kwargs={"sqlite_autoincrement": True},
+        ) as batch,
+    ):
+        yield batch
 
 
 def _search_vector(punctuated: str) -> None:

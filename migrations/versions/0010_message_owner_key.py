@@ -18,7 +18,7 @@ row.
 
 SQLite rebuilds `messages` (batch mode, from the frozen definition below, so `--sql` works
 too), every row and id kept; its FTS triggers go with the old table and are made again, and so
-does its AUTOINCREMENT counter (`sqlite_sequence`), which is put back: the copy alone would
+does its AUTOINCREMENT counter, which is put back (`ddl.counter_kept`): the copy alone would
 restart it at the largest id left, and the ids of the newest messages, if deleted, would be
 handed out again (0006's rule). PostgreSQL alters the table in place.
 
@@ -33,6 +33,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+
+from todo_cli import ddl
 
 revision: str = "0010"
 down_revision: str | None = "0009"
@@ -68,18 +70,6 @@ ALIGN_SQLITE = (
     " WHERE c.id = messages.conversation_id) WHERE user_id <> (SELECT c.user_id"
     " FROM conversations c WHERE c.id = messages.conversation_id)"
 )
-# SQLite: the AUTOINCREMENT counter of `messages`, kept across the rebuild (plain SQL, for --sql).
-SAVE_COUNTER = (
-    "CREATE TEMPORARY TABLE todo_0010_counter AS"
-    " SELECT seq FROM sqlite_sequence WHERE name = 'messages'"
-)
-RESTORE_COUNTER = [
-    "INSERT INTO sqlite_sequence (name, seq) SELECT 'messages', seq FROM todo_0010_counter"
-    " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'messages')",
-    "UPDATE sqlite_sequence SET seq = max(seq, (SELECT seq FROM todo_0010_counter))"
-    " WHERE name = 'messages' AND EXISTS (SELECT 1 FROM todo_0010_counter)",
-    "DROP TABLE todo_0010_counter",
-]
 
 
 def _messages() -> sa.Table:
@@ -120,10 +110,12 @@ def _messages() -> sa.Table:
 def _rebuilt() -> Iterator[Any]:
     """SQLite: `messages` made again from the 0009 definition, with what the batch yields
     changed; its counter and FTS triggers as they were."""
-    op.execute(SAVE_COUNTER)
-    with op.batch_alter_table("messages", recreate="always", copy_from=_messages()) as batch:
+    with (
+        ddl.counter_kept("messages"),
+        op.batch_alter_table("messages", recreate="always", copy_from=_messages()) as batch,
+    ):
         yield batch
-    for sql in [*RESTORE_COUNTER, *FTS_TRIGGERS]:
+    for sql in FTS_TRIGGERS:
         op.execute(sql)
 
 
