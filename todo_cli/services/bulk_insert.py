@@ -113,8 +113,8 @@ def copy_batches(
     the server stores a batch while the next one is being written here.
 
     `staged`: row-level security refuses COPY FROM (migration 0009), so the COPY fills a
-    temporary table (dropped at commit) and one INSERT ... SELECT puts its rows through the
-    policies."""
+    temporary table (dropped once its rows are in) and one INSERT ... SELECT puts its rows
+    through the policies."""
     names = ", ".join(columns)
     target = f"todo_import_{table}" if staged else table
     if staged:
